@@ -1,0 +1,93 @@
+"""Recording contact actions (idempotently) and counting them."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .civic.officials import Official
+from .civic.postcodes import prefix
+from .db import Database
+from .models import Campaign, ContactAction, LetterTemplate
+
+METHODS = ("mailto", "web_form", "phone")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+class InvalidToken(ValueError):
+    """The form's idempotency token is missing or malformed."""
+
+
+def new_token() -> str:
+    """An idempotency token for one letter form: submitting it twice records one action."""
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    action_id: int
+    created: bool  # False when the token had been used already
+
+
+def record_contact(
+    db: Database,
+    campaign: Campaign,
+    template: LetterTemplate | None,
+    official: Official,
+    postcode: str,
+    method: str,
+    token: str,
+) -> Recorded:
+    """Log that a supporter contacted ``official``, once per token. Returns after the commit."""
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        raise InvalidToken(token)
+    if method not in METHODS:
+        raise ValueError(f"unknown contact method {method!r}")
+    try:
+        with db.write() as session:
+            existing = session.scalar(
+                select(ContactAction.id).where(ContactAction.idempotency_token == token)
+            )
+            if existing is not None:
+                return Recorded(existing, created=False)
+            action = ContactAction(
+                campaign_id=campaign.id,
+                template_id=template.id if template else None,
+                official_name=official.name,
+                official_office=official.elected_office,
+                district_name=official.district_name,
+                district_id=official.district_id,
+                level=official.level,
+                provider=official.source,
+                method=method,
+                postcode_prefix=prefix(postcode),
+                idempotency_token=token,
+            )
+            session.add(action)
+            session.flush()
+            action_id = action.id
+        return Recorded(action_id, created=True)
+    except IntegrityError:
+        # Two submissions of one token raced (possible on PostgreSQL): the other one won.
+        with db.reader() as session:
+            existing = session.scalar(
+                select(ContactAction.id).where(ContactAction.idempotency_token == token)
+            )
+        if existing is None:
+            raise
+        return Recorded(existing, created=False)
+
+
+def campaign_total(db: Database, campaign_id: int) -> int:
+    """How many contacts supporters have logged for a campaign."""
+    with db.reader() as session:
+        return (
+            session.scalar(
+                select(func.count(ContactAction.id)).where(ContactAction.campaign_id == campaign_id)
+            )
+            or 0
+        )

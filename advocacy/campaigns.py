@@ -1,0 +1,165 @@
+"""Campaigns: finding them, choosing their letter, and loading the shipped ones."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from .civic.officials import LookupResult, Official
+from .db import Database
+from .letters import LetterError, load_letter_file, render_letter
+from .models import Campaign, LetterTemplate
+
+STATUSES = ("draft", "live", "closed")
+SAMPLE_OFFICIAL = Official(
+    name="Alex Sample",
+    elected_office="MP",
+    level="federal",
+    body="House of Commons",
+    district_name="Ottawa Centre",
+    party="Independent",
+    source="sample",
+)
+
+
+def live_campaigns(db: Database) -> list[Campaign]:
+    with db.reader() as session:
+        return list(
+            session.scalars(select(Campaign).where(Campaign.status == "live").order_by(Campaign.id))
+        )
+
+
+def live_campaign(db: Database, slug: str) -> Campaign | None:
+    """The campaign with this slug, if supporters may act on it."""
+    with db.reader() as session:
+        return session.scalar(
+            select(Campaign).where(Campaign.slug == slug, Campaign.status == "live")
+        )
+
+
+def current_template(db: Database, campaign: Campaign, language: str) -> LetterTemplate | None:
+    """The newest version of the campaign's letter in ``language``, else in any language."""
+    with db.reader() as session:
+        query = select(LetterTemplate).where(LetterTemplate.campaign_id == campaign.id)
+        newest = query.order_by(LetterTemplate.version.desc(), LetterTemplate.id.desc())
+        return session.scalar(newest.where(LetterTemplate.language == language)) or session.scalar(
+            newest
+        )
+
+
+@dataclass(frozen=True)
+class OfficialChoice:
+    """An official as shown to a supporter: whether they may write, and why not."""
+
+    official: Official
+    targeted: bool
+    ambiguous: bool
+
+
+def choices(campaign: Campaign, result: LookupResult) -> list[tuple[str, list[OfficialChoice]]]:
+    """The lookup's officials by level, each marked as targeted by the campaign or not."""
+    return [
+        (
+            level,
+            [
+                OfficialChoice(o, campaign.targets(o.elected_office), result.is_ambiguous(o))
+                for o in officials
+            ],
+        )
+        for level, officials in result.by_level()
+    ]
+
+
+def targeted(campaign: Campaign, result: LookupResult) -> list[Official]:
+    return [o for o in result.officials if campaign.targets(o.elected_office)]
+
+
+# -- Loading shipped campaigns from letter_templates/ -------------------------------------------
+
+
+class CampaignFileError(ValueError):
+    """A campaign folder in letter_templates/ that cannot be loaded."""
+
+
+def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
+    """Create the campaign described by ``folder/campaign.toml`` and its ``letter.*.txt`` files,
+    unless a campaign with its slug exists. Returns the campaign and whether it was created."""
+    try:
+        meta = tomllib.loads((folder / "campaign.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CampaignFileError(f"{folder}/campaign.toml: {exc}") from exc
+    for key in ("slug", "title", "target_offices"):
+        if key not in meta:
+            raise CampaignFileError(f"{folder}/campaign.toml: missing '{key}'")
+    if meta.get("status", "live") not in STATUSES:
+        raise CampaignFileError(f"{folder}/campaign.toml: status must be one of {STATUSES}")
+    letters = []
+    for path in sorted(folder.glob("letter.*.txt")):
+        try:
+            letter = load_letter_file(path)
+            # Refuse a template that would fail for supporters.
+            render_letter(letter.subject, letter.body, SAMPLE_OFFICIAL, meta["title"], "today")
+        except LetterError as exc:
+            raise CampaignFileError(f"{path}: {exc}") from exc
+        letters.append(letter)
+    if not letters:
+        raise CampaignFileError(f"{folder}: no letter.<language>.txt file")
+
+    with db.write() as session:
+        existing = session.scalar(select(Campaign).where(Campaign.slug == meta["slug"]))
+        if existing is not None:
+            return existing, False
+        campaign = Campaign(
+            slug=meta["slug"],
+            title=meta["title"],
+            introduction=meta.get("introduction", ""),
+            country=meta.get("country", "CA"),
+            provider=meta.get("provider", "represent"),
+            target_offices=list(meta["target_offices"]),
+            status=meta.get("status", "live"),
+            goal=meta.get("goal"),
+        )
+        session.add(campaign)
+        session.flush()
+        for letter in letters:
+            session.add(
+                LetterTemplate(
+                    campaign_id=campaign.id,
+                    language=letter.language,
+                    version=1,
+                    subject=letter.subject,
+                    body=letter.body,
+                    created_by="letter_templates/",
+                )
+            )
+        return campaign, True
+
+
+def load_campaigns(db: Database, root: Path) -> list[tuple[Campaign, bool]]:
+    """Load every campaign folder under ``root``."""
+    return [
+        load_campaign_dir(db, folder)
+        for folder in sorted(root.iterdir())
+        if (folder / "campaign.toml").is_file()
+    ]
+
+
+def count_campaigns(db: Database) -> int:
+    with db.reader() as session:
+        return session.scalar(select(func.count(Campaign.id))) or 0
+
+
+def template_for(
+    db: Database, campaign: Campaign, template_id: int | None, language: str
+) -> LetterTemplate | None:
+    """The template version a form was rendered with, if it is this campaign's; else the
+    current one."""
+    if template_id is not None:
+        with db.reader() as session:
+            template = session.get(LetterTemplate, template_id)
+        if template is not None and template.campaign_id == campaign.id:
+            return template
+    return current_template(db, campaign, language)

@@ -1,0 +1,51 @@
+"""Everything about finding officials: postal codes, providers, the lookup cache."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from . import http
+from .cache import Provider, cached_lookup
+from .errors import CivicError, InvalidPostcode, PostcodeNotFound, UpstreamUnavailable
+from .officials import LookupResult, Official
+from .photos import PhotoCache
+from .represent import RepresentProvider
+
+__all__ = [
+    "CivicError",
+    "InvalidPostcode",
+    "LookupResult",
+    "Official",
+    "PhotoCache",
+    "PostcodeNotFound",
+    "Provider",
+    "UpstreamUnavailable",
+    "build_providers",
+    "cached_lookup",
+    "make_session",
+]
+
+
+def make_session(config: Mapping[str, Any]) -> requests.Session:
+    """The HTTP session all upstream calls share (User-Agent, retries), kept for reuse."""
+    return http.make_session(
+        user_agent=config["USER_AGENT"],
+        retries=config["HTTP_RETRIES"],
+        backoff=config["HTTP_BACKOFF"],
+        retry_after_cap=config["HTTP_RETRY_AFTER_MAX"],
+    )
+
+
+def build_providers(config: Mapping[str, Any], session: requests.Session) -> dict[str, Provider]:
+    """One instance of each provider, configured, by name."""
+    return {
+        RepresentProvider.name: RepresentProvider(
+            base_url=config["REPRESENT_URL"],
+            session=session,
+            timeout=config["HTTP_TIMEOUT"],
+            deadline=config["LOOKUP_DEADLINE"],
+        ),
+    }

@@ -1,0 +1,33 @@
+"""The civic layer's own exceptions; views map them to pages and status codes in one place."""
+
+from __future__ import annotations
+
+
+class CivicError(Exception):
+    """Base class for everything that can go wrong finding officials."""
+
+
+class InvalidPostcode(CivicError):
+    """The text is not a postal code of the campaign's country."""
+
+    def __init__(self, raw: str, country: str) -> None:
+        super().__init__(f"not a postal code for {country}: {raw!r}")
+        self.raw = raw
+        self.country = country
+
+
+class PostcodeNotFound(CivicError):
+    """A well-formed postal code that the provider does not know (not issued, or retired)."""
+
+    def __init__(self, postcode: str) -> None:
+        super().__init__(f"unknown postal code: {postcode}")
+        self.postcode = postcode
+
+
+class UpstreamUnavailable(CivicError):
+    """The provider is down, slow, rate-limiting or answered something we cannot read."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after

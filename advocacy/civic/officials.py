@@ -1,0 +1,109 @@
+"""The value types every provider returns: :class:`Official` and :class:`LookupResult`."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+LEVELS = ("federal", "provincial", "municipal", "other")
+
+
+@dataclass(frozen=True)
+class Official:
+    """One elected official, as any provider reports them."""
+
+    name: str
+    elected_office: str  # "MP", "MPP", "Mayor", ... as the provider names it
+    level: str  # one of LEVELS
+    body: str  # the elected body: "House of Commons", "Toronto City Council", ...
+    district_name: str
+    district_id: str = ""
+    party: str = ""
+    email: str = ""
+    phone: str = ""
+    web_url: str = ""  # the official's page or contact form
+    photo_url: str = ""
+    source: str = ""  # provider name, e.g. "represent"
+    # True when the district contains the postal code's centre (Represent's centroid list).
+    at_centroid: bool = True
+
+    @property
+    def key(self) -> str:
+        """A short stable identifier for this official within a lookup (used in URLs)."""
+        raw = "|".join((self.source, self.body, self.elected_office, self.district_name, self.name))
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Official:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """The officials for one postal code, and which offices it is ambiguous for."""
+
+    postcode: str
+    officials: tuple[Official, ...]
+    city: str = ""
+    province: str = ""
+    source: str = ""
+    # Set by the cache: the answer is older than the TTL and the provider could not be reached.
+    stale: bool = False
+    fetched_at: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ambiguous_groups(self) -> list[tuple[str, str]]:
+        """(body, office) pairs for which the postal code lies in more than one district."""
+        districts: dict[tuple[str, str], set[str]] = {}
+        for official in self.officials:
+            group = (official.body, official.elected_office)
+            districts.setdefault(group, set()).add(official.district_name)
+        return [group for group, names in districts.items() if len(names) > 1]
+
+    @property
+    def ambiguous(self) -> bool:
+        return bool(self.ambiguous_groups)
+
+    def is_ambiguous(self, official: Official) -> bool:
+        return (official.body, official.elected_office) in self.ambiguous_groups
+
+    def find(self, key: str) -> Official | None:
+        return next((o for o in self.officials if o.key == key), None)
+
+    def by_level(self) -> list[tuple[str, list[Official]]]:
+        """Officials grouped by level, in LEVELS order, empty levels left out."""
+        groups = []
+        for level in LEVELS:
+            members = [o for o in self.officials if o.level == level]
+            if members:
+                groups.append((level, members))
+        return groups
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "postcode": self.postcode,
+            "city": self.city,
+            "province": self.province,
+            "source": self.source,
+            "officials": [o.to_dict() for o in self.officials],
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], **overrides: Any) -> LookupResult:
+        values = {
+            "postcode": data["postcode"],
+            "city": data.get("city", ""),
+            "province": data.get("province", ""),
+            "source": data.get("source", ""),
+            "officials": tuple(Official.from_dict(o) for o in data.get("officials", [])),
+            "extra": data.get("extra") or {},
+        }
+        values.update(overrides)
+        return cls(**values)

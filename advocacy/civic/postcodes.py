@@ -1,0 +1,51 @@
+"""Per-country normalisation and validation of postal codes.
+
+Supporters type codes in every spelling: lower case, no space, a hyphen, spaces around, or
+full-width characters from an East Asian input method. Each spelling of a valid code
+normalises to one canonical form; anything else raises :class:`InvalidPostcode`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import InvalidPostcode
+
+# Canada Post: no D, F, I, O, Q or U anywhere; no W or Z in first position.
+_CA = re.compile(r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z][0-9][ABCEGHJ-NPRSTV-Z][0-9]")
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+MAX_INPUT = 32
+
+
+def _compact(raw: str) -> str:
+    text = unicodedata.normalize("NFKC", raw)
+    return _SEPARATORS.sub("", text).upper()
+
+
+def normalize_ca(raw: str) -> str:
+    """A Canadian postal code in its canonical form, ``"K1A 0B1"``."""
+    if not isinstance(raw, str) or len(raw) > MAX_INPUT:
+        raise InvalidPostcode(str(raw)[:MAX_INPUT], "CA")
+    code = _compact(raw)
+    if not code.isascii() or not _CA.fullmatch(code):
+        raise InvalidPostcode(raw, "CA")
+    return f"{code[:3]} {code[3:]}"
+
+
+NORMALIZERS = {"CA": normalize_ca}
+
+
+def normalize(country: str, raw: str) -> str:
+    """The canonical form of ``raw`` for ``country``, or :class:`InvalidPostcode`."""
+    try:
+        normalizer = NORMALIZERS[country]
+    except KeyError:
+        raise InvalidPostcode(raw, country) from None
+    return normalizer(raw)
+
+
+def prefix(postcode: str) -> str:
+    """The part of a normalised postal code that may be stored: its first three characters
+    (Canada's forward sortation area), which covers thousands of households."""
+    return postcode.replace(" ", "")[:3]

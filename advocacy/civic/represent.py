@@ -1,0 +1,156 @@
+"""Open North's Represent API (Canada): postal code -> officials at every level.
+
+Parsing is a pure function from Represent's JSON to our value types (``parse_postcode``); the
+HTTP call around it is thin. Shape: see docs/providers.md and tests/fixtures/represent/.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from . import http
+from .errors import PostcodeNotFound, UpstreamUnavailable
+from .officials import LookupResult, Official
+from .postcodes import normalize_ca
+
+NAME = "represent"
+PROVINCIAL_OFFICES = {"MPP", "MLA", "MNA", "MHA"}
+PROVINCIAL_BODIES = ("legislative assembly", "assemblée nationale", "house of assembly")
+
+
+def level_for(office: str, body: str) -> str:
+    """federal, provincial or municipal, from the office and the body that holds it."""
+    body_folded = body.casefold()
+    if office.upper() == "MP" or body_folded == "house of commons":
+        return "federal"
+    if office.upper() in PROVINCIAL_OFFICES or body_folded.startswith(PROVINCIAL_BODIES):
+        return "provincial"
+    return "municipal"
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _phone(offices: Any) -> str:
+    """The constituency office's phone if there is one, else any office's."""
+    if not isinstance(offices, list):
+        return ""
+    phones = [
+        (o.get("type") != "constituency", _text(o.get("tel")))
+        for o in offices
+        if isinstance(o, dict) and _text(o.get("tel"))
+    ]
+    return min(phones)[1] if phones else ""
+
+
+def _district_id(rep: dict[str, Any]) -> str:
+    related = rep.get("related") if isinstance(rep.get("related"), dict) else {}
+    boundary = _text(related.get("boundary_url"))
+    # "/boundaries/federal-electoral-districts-2023-representation-order/35075/" -> "35075"
+    parts = [p for p in boundary.split("/") if p]
+    return parts[-1] if len(parts) >= 3 else ""
+
+
+def parse_official(rep: Any, at_centroid: bool) -> Official | None:
+    """One Represent representative, or None when it lacks a name or an office."""
+    if not isinstance(rep, dict):
+        return None
+    name = _text(rep.get("name"))
+    office = _text(rep.get("elected_office"))
+    if not name or not office:
+        return None
+    body = _text(rep.get("representative_set_name"))
+    return Official(
+        name=name,
+        elected_office=office,
+        level=level_for(office, body),
+        body=body,
+        district_name=_text(rep.get("district_name")),
+        district_id=_district_id(rep),
+        party=_text(rep.get("party_name")),
+        email=_text(rep.get("email")),
+        phone=_phone(rep.get("offices")),
+        web_url=_text(rep.get("url")) or _text(rep.get("personal_url")),
+        photo_url=_text(rep.get("photo_url")),
+        source=NAME,
+        at_centroid=at_centroid,
+    )
+
+
+def parse_postcode(data: Any, postcode: str) -> LookupResult:
+    """Represent's ``/postcodes/{CODE}/`` body as a LookupResult.
+
+    Both ``representatives_centroid`` and ``representatives_concordance`` are used (either may
+    be absent); an official listed in both appears once, marked as at the centroid.
+    """
+    if not isinstance(data, dict):
+        raise UpstreamUnavailable("Represent answered something that is not a JSON object")
+    officials: list[Official] = []
+    seen: set[tuple[str, str, str, str]] = set()
+    for list_name, at_centroid in (
+        ("representatives_centroid", True),
+        ("representatives_concordance", False),
+    ):
+        reps = data.get(list_name) or []
+        if not isinstance(reps, list):
+            raise UpstreamUnavailable(f"Represent's {list_name} is not a list")
+        for rep in reps:
+            official = parse_official(rep, at_centroid)
+            if official is None:
+                continue
+            identity = (
+                official.body,
+                official.elected_office,
+                official.district_name,
+                official.name,
+            )
+            if identity not in seen:
+                seen.add(identity)
+                officials.append(official)
+    return LookupResult(
+        postcode=postcode,
+        officials=tuple(officials),
+        city=_text(data.get("city")),
+        province=_text(data.get("province")),
+        source=NAME,
+    )
+
+
+class RepresentProvider:
+    """The Canadian provider: Canadian postal codes, officials from Represent."""
+
+    name = NAME
+    country = "CA"
+
+    def __init__(
+        self, base_url: str, session: requests.Session, timeout: float, deadline: float
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+        self.timeout = timeout
+        self.deadline = deadline
+
+    def normalize(self, raw: str) -> str:
+        return normalize_ca(raw)
+
+    def lookup(self, postcode: str) -> LookupResult:
+        """The officials for a normalised postal code, straight from Represent."""
+        code = postcode.replace(" ", "").upper()
+        url = f"{self.base_url}/postcodes/{code}/"
+        with http.deadline(self.deadline, self.timeout):
+            response = http.get_json(self.session, url, self.timeout)
+        if response.status_code == 404:
+            raise PostcodeNotFound(postcode)
+        if response.status_code != 200:
+            raise UpstreamUnavailable(
+                f"Represent answered {response.status_code}",
+                retry_after=http.parse_retry_after(response.headers.get("Retry-After")),
+            )
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise UpstreamUnavailable("Represent answered malformed JSON") from exc
+        return parse_postcode(data, postcode)

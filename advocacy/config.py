@@ -1,0 +1,90 @@
+"""Configuration: safe defaults, each overridable by an ADVOCACY_* environment variable.
+
+This is the only module that reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see check_production
+
+
+class Defaults:
+    """Every setting the app knows, with the value used when nothing overrides it."""
+
+    # "production" unless told otherwise: a forgotten setting fails safe (no dev secret).
+    ENV = "production"
+    SECRET_KEY = DEV_SECRET_KEY
+    # None means "sqlite:///<instance folder>/advocacy.db", resolved in create_app.
+    DATABASE_URL: str | None = None
+    # Seconds SQLite waits for a lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 10.0
+
+    # Open North Represent (Canada), the default provider.
+    REPRESENT_URL = "https://represent.opennorth.ca"
+    HTTP_TIMEOUT = 4.0  # seconds, per upstream request attempt
+    HTTP_RETRIES = 2  # at most, on 429 and 5xx
+    HTTP_BACKOFF = 0.3  # seconds, urllib3 backoff factor (jitter is added)
+    HTTP_RETRY_AFTER_MAX = 3.0  # seconds we are willing to wait for a Retry-After
+    LOOKUP_DEADLINE = 10.0  # seconds, for one whole lookup with its retries
+    LOOKUP_TTL = 86400  # seconds a cached lookup is fresh (1 day)
+    LOOKUP_STALE_MAX = 30 * 86400  # seconds a cached lookup may be served when upstream fails
+    USER_AGENT = "Advocacy/0.1 (letters to elected officials; +https://github.com/advocacy)"
+
+    # Letters and the send page.
+    MAILTO_MAX = 1600  # characters; longer mailto: links are cut by Gmail and others
+    LETTER_SUBJECT_MAX = 200
+    LETTER_BODY_MAX = 10_000
+    SUPPORTER_FIELD_MAX = 100
+
+    # Where the demo campaign and other shipped templates live.
+    LETTER_TEMPLATES_DIR: str | None = None  # None: <project>/letter_templates
+
+    LANGUAGES = "en"  # comma-separated; the first is the default
+    MAX_CONTENT_LENGTH = 64 * 1024  # bytes of request body
+
+
+def _coerce(value: str, default: Any) -> Any:
+    """Turn an environment string into the type of the default."""
+    if isinstance(default, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    return value
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
+    """The settings: defaults, overridden by ADVOCACY_<NAME> variables."""
+    environ = os.environ if environ is None else environ
+    settings: dict[str, Any] = {}
+    for name in dir(Defaults):
+        if not name.isupper():
+            continue
+        default = getattr(Defaults, name)
+        raw = environ.get(f"ADVOCACY_{name}")
+        if raw is None or raw == "":
+            settings[name] = default
+            continue
+        try:
+            settings[name] = _coerce(raw, default)
+        except ValueError as exc:
+            raise ValueError(f"ADVOCACY_{name}={raw!r} is not a valid value: {exc}") from exc
+    return settings
+
+
+def check_production(settings: dict[str, Any]) -> None:
+    """Refuse to run in production with the development secret key."""
+    if settings.get("ENV") != "production":
+        return
+    key = settings.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < 16:
+        raise RuntimeError(
+            "Refusing to start in production with the development (or a short) secret key: "
+            "set ADVOCACY_SECRET_KEY to a long random value, e.g. "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`, '
+            "or set ADVOCACY_ENV=development on your own machine."
+        )

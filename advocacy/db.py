@@ -1,0 +1,87 @@
+"""Database engine and sessions: SQLite by default, PostgreSQL with the same code.
+
+SQLite is set up so that an acknowledged write is on disk: WAL journal, synchronous=FULL, and
+writes in ``BEGIN IMMEDIATE`` transactions (a deferred read-then-write would fail at once with
+"database is locked" under concurrency instead of waiting for the busy timeout).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+_WRITE = "advocacy_write"
+
+
+def make_engine(url: str, busy_timeout: float = 10.0) -> Engine:
+    """An engine for ``url``; SQLite gets its durability and locking settings."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": busy_timeout})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        # Let SQLAlchemy, not pysqlite, emit BEGIN (pysqlite's implicit transactions are
+        # always deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if connection.get_execution_options().get(_WRITE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+class Database:
+    """The app's engine and session factories, kept in ``app.extensions['advocacy_db']``."""
+
+    def __init__(self, url: str, busy_timeout: float = 10.0) -> None:
+        self.url = url
+        self.engine = make_engine(url, busy_timeout)
+        self.reader = sessionmaker(self.engine, expire_on_commit=False)
+        # On SQLite, sessions from this factory start their transaction with BEGIN IMMEDIATE.
+        self.writer = sessionmaker(
+            self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False
+        )
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction, committed when the block ends (rolled back on error)."""
+        with self.writer() as session, session.begin():
+            yield session
+
+
+def database() -> Database:
+    """The current app's database."""
+    return current_app.extensions["advocacy_db"]
+
+
+def read_session() -> Session:
+    """The request's read session, closed at the end of the request."""
+    if "db_session" not in g:
+        g.db_session = database().reader()
+    return g.db_session
+
+
+def write() -> contextmanager:
+    """Shorthand for ``database().write()``."""
+    return database().write()
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

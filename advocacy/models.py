@@ -1,0 +1,135 @@
+"""SQLAlchemy 2.0 models. Nothing here is SQLite-only: the same schema runs on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given for a UTC column")
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Campaign(Base):
+    """What supporters are asked to do, and which offices they may write to."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    introduction: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str] = mapped_column(String(2), default="CA")
+    provider: Mapped[str] = mapped_column(String(40), default="represent")
+    # Elected offices supporters may write to, as the provider names them ("MP", "MPP", ...).
+    target_offices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="live")  # draft, live, closed
+    goal: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    templates: Mapped[list[LetterTemplate]] = relationship(
+        back_populates="campaign", order_by="LetterTemplate.version"
+    )
+
+    def targets(self, elected_office: str) -> bool:
+        """Whether supporters of this campaign may write to holders of this office."""
+        wanted = {office.casefold() for office in self.target_offices or []}
+        return elected_office.casefold() in wanted
+
+
+class LetterTemplate(Base):
+    """One immutable version of a campaign's letter in one language."""
+
+    __tablename__ = "letter_templates"
+    __table_args__ = (UniqueConstraint("campaign_id", "language", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="templates")
+
+
+class ContactAction(Base):
+    """One supporter's contact with one official. Holds no name, email or IP address."""
+
+    __tablename__ = "contact_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("letter_templates.id"))
+    official_name: Mapped[str] = mapped_column(String(200))
+    official_office: Mapped[str] = mapped_column(String(100))
+    district_name: Mapped[str] = mapped_column(String(200))
+    district_id: Mapped[str] = mapped_column(String(100), default="")
+    level: Mapped[str] = mapped_column(String(20))
+    provider: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(20))
+    # The forward sortation area (first three characters), never the whole postal code.
+    postcode_prefix: Mapped[str] = mapped_column(String(4))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    idempotency_token: Mapped[str] = mapped_column(String(64), unique=True)
+
+    template: Mapped[LetterTemplate | None] = relationship()
+
+
+class LookupCacheEntry(Base):
+    """A provider's answer for one postal code, kept for the lookup TTL (and served stale
+    when the provider is down)."""
+
+    __tablename__ = "lookup_cache"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

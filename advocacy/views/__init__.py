@@ -1,0 +1,1 @@
+"""Blueprints by audience: public (supporters); admin and api come later."""

@@ -1,0 +1,115 @@
+"""Errors as pages, in one place: never a bare 500 for anything a supporter can cause."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .. import civic
+
+
+def _page(status: int, title: str, message: str, headers: dict[str, str] | None = None):
+    return (
+        render_template("error.html", status=status, title=title, message=message),
+        status,
+        headers or {},
+    )
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(civic.UpstreamUnavailable)
+    def upstream_unavailable(exc: civic.UpstreamUnavailable):
+        app.logger.warning("upstream unavailable: %s", exc.reason)
+        headers = {}
+        if exc.retry_after:
+            wait = max(1, math.ceil(exc.retry_after))
+            headers["Retry-After"] = str(wait)
+            when = (
+                _("Please try again in %(seconds)s seconds.", seconds=wait)
+                if wait < 120
+                else _("Please try again in %(minutes)s minutes.", minutes=math.ceil(wait / 60))
+            )
+        else:
+            when = _("Please try again in a minute.")
+        return _page(
+            503,
+            _("We cannot look up officials right now"),
+            _(
+                "The service that tells us who represents each postal code is not "
+                "answering. Nothing you entered was recorded."
+            )
+            + " "
+            + when,
+            headers,
+        )
+
+    @app.errorhandler(civic.InvalidPostcode)
+    def invalid_postcode(_exc: civic.InvalidPostcode):
+        return _page(
+            400,
+            _("That postal code is not valid"),
+            _("Please go back and enter your postal code again."),
+        )
+
+    @app.errorhandler(civic.PostcodeNotFound)
+    def postcode_not_found(exc: civic.PostcodeNotFound):
+        return _page(
+            404,
+            _("Postal code not found"),
+            _("We could not find the postal code %(code)s.", code=exc.postcode),
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc: CSRFError):
+        return _page(
+            400,
+            _("This form has expired"),
+            _(
+                "For your safety we could not accept this form, usually because the "
+                "browser was closed or cookies are blocked. Please go back, reload the "
+                "page and try again; copy your letter first if you have edited it."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        titles = {
+            400: _("Something is wrong with this request"),
+            404: _("Page not found"),
+            405: _("This page cannot be used that way"),
+            413: _("That is too much text"),
+        }
+        if exc.code == 413:
+            message = _("What you sent is too long. Please shorten your letter and try again.")
+        elif exc.code == 404 and exc.description == exc.__class__.description:
+            message = _("There is nothing at this address.")
+        else:
+            message = exc.description or ""
+        return _page(exc.code or 500, titles.get(exc.code, exc.name), message)
+
+    @app.errorhandler(500)
+    def server_error(_exc):
+        try:
+            return _page(
+                500,
+                _("Something went wrong on our side"),
+                _("Nothing you entered was recorded. Please try again in a moment."),
+            )
+        except Exception:  # the page itself failed: answer without templates
+            app.logger.exception("error page failed")
+            return "<!doctype html><title>Error</title><h1>Something went wrong</h1>", 500
+
+    @app.after_request
+    def no_store_for_personal_pages(response):
+        # Pages showing a supporter's officials or letter must not sit in shared caches.
+        if (
+            request.endpoint
+            and request.endpoint.startswith("public.")
+            and request.endpoint not in {"public.index", "public.campaign"}
+        ):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,75 @@
+"""Supporter forms. Every POST carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+
+def _max_from_config(key: str):
+    def check(form, field):
+        limit = current_app.config[key]
+        if field.data and len(field.data) > limit:
+            raise ValidationError(_l("Please keep this under %(limit)s characters.", limit=limit))
+
+    return check
+
+
+class PostcodeForm(FlaskForm):
+    postcode = StringField(
+        _l("Your postal code"),
+        validators=[DataRequired(_l("Please enter your postal code.")), Length(max=32)],
+        render_kw={
+            "autocomplete": "postal-code",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "inputmode": "text",
+        },
+    )
+
+
+class LetterForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[Optional(), _max_from_config("SUPPORTER_FIELD_MAX")],
+        render_kw={"autocomplete": "name"},
+    )
+    city = StringField(
+        _l("Your city or town"),
+        validators=[Optional(), _max_from_config("SUPPORTER_FIELD_MAX")],
+        render_kw={"autocomplete": "address-level2"},
+    )
+    show_postcode = RadioField(
+        _l("Postal code under your name"),
+        choices=[
+            ("full", _l("My full postal code")),
+            ("prefix", _l("Only its first three characters")),
+        ],
+        default="full",
+    )
+    subject = StringField(
+        _l("Subject"),
+        validators=[
+            DataRequired(_l("The letter needs a subject.")),
+            _max_from_config("LETTER_SUBJECT_MAX"),
+        ],
+    )
+    body = TextAreaField(
+        _l("Your letter"),
+        validators=[DataRequired(_l("The letter is empty.")), _max_from_config("LETTER_BODY_MAX")],
+        render_kw={"rows": 22},
+    )
+    postcode = HiddenField(validators=[DataRequired()])
+    token = HiddenField(validators=[DataRequired()])
+    template_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
+
+class ConfirmSentForm(FlaskForm):
+    """'I have sent it': the one POST that logs a contact action."""
+
+    postcode = HiddenField(validators=[DataRequired()])
+    token = HiddenField(validators=[DataRequired()])
+    template_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])

@@ -1,0 +1,304 @@
+"""The supporter's path: campaign -> postal code -> officials -> letter -> send -> thanks.
+
+Views parse the request, call one service function and render; civic errors are mapped to
+pages in views/errors.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+from flask_babel import format_date
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from .. import actions, campaigns, civic, letters, mail
+from ..civic.postcodes import prefix
+from ..db import database
+from ..models import Campaign
+from .forms import ConfirmSentForm, LetterForm, PostcodeForm
+
+bp = Blueprint("public", __name__)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _campaign(slug: str) -> Campaign:
+    campaign = campaigns.live_campaign(database(), slug)
+    if campaign is None:
+        abort(404, description=_("There is no open campaign at this address."))
+    return campaign
+
+
+def _provider(campaign: Campaign) -> civic.Provider:
+    return current_app.extensions["advocacy_providers"][campaign.provider]
+
+
+def _lookup(campaign: Campaign, postcode: str) -> civic.LookupResult:
+    config = current_app.config
+    return civic.cached_lookup(
+        database(), _provider(campaign), postcode, config["LOOKUP_TTL"], config["LOOKUP_STALE_MAX"]
+    )
+
+
+def _postcode_message(campaign: Campaign) -> str:
+    if campaign.country == "CA":
+        return _(
+            "A Canadian postal code has six characters, letter-digit-letter "
+            "digit-letter-digit, like K1A 0B1."
+        )
+    return _("Please check your postal code.")
+
+
+def _session_postcode(campaign: Campaign) -> str | None:
+    """The postal code this browser looked up for this campaign, if any."""
+    saved = session.get("postcode")
+    if isinstance(saved, dict) and saved.get("campaign") == campaign.slug:
+        return saved.get("code")
+    return None
+
+
+def _official_or_404(campaign: Campaign, result: civic.LookupResult, key: str) -> civic.Official:
+    official = result.find(key)
+    if official is None or not campaign.targets(official.elected_office):
+        abort(
+            404,
+            description=_("This official is not one this campaign writes to for your postal code."),
+        )
+    return official
+
+
+def _written(campaign: Campaign) -> list[str]:
+    return list(session.get("written", {}).get(campaign.slug, []))
+
+
+def _contact_method(official: civic.Official) -> str:
+    if official.email:
+        return "mailto"
+    return "web_form" if official.web_url else "phone"
+
+
+def _today() -> str:
+    return format_date(date.today(), format="long")
+
+
+def _photo_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="official-photo")
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"photo_token": lambda url: _photo_signer().dumps(url)}
+
+
+# -- pages --------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    live = campaigns.live_campaigns(database())
+    if len(live) == 1:
+        return render_template("public/campaign.html", campaign=live[0], form=PostcodeForm())
+    return render_template("public/index.html", campaigns=live)
+
+
+@bp.get("/c/<slug>/")
+def campaign(slug: str):
+    return render_template("public/campaign.html", campaign=_campaign(slug), form=PostcodeForm())
+
+
+@bp.post("/c/<slug>/lookup")
+def lookup(slug: str):
+    campaign = _campaign(slug)
+    form = PostcodeForm()
+    if not form.validate():
+        return render_template("public/campaign.html", campaign=campaign, form=form), 422
+    try:
+        postcode = _provider(campaign).normalize(form.postcode.data)
+        _lookup(campaign, postcode)
+    except civic.InvalidPostcode:
+        form.postcode.errors.append(_postcode_message(campaign))
+        return render_template("public/campaign.html", campaign=campaign, form=form), 422
+    except civic.PostcodeNotFound:
+        form.postcode.errors.append(
+            _(
+                "We could not find the postal code %(code)s. Please check it: it may be new "
+                "or no longer in use.",
+                code=postcode,
+            )
+        )
+        return render_template("public/campaign.html", campaign=campaign, form=form), 404
+    session["postcode"] = {"campaign": campaign.slug, "code": postcode}
+    return redirect(url_for(".officials", slug=campaign.slug), code=303)
+
+
+@bp.get("/c/<slug>/officials")
+def officials(slug: str):
+    campaign = _campaign(slug)
+    postcode = _session_postcode(campaign)
+    if postcode is None:
+        flash(_("Please enter your postal code first."))
+        return redirect(url_for(".campaign", slug=campaign.slug))
+    result = _lookup(campaign, postcode)
+    return render_template(
+        "public/officials.html",
+        campaign=campaign,
+        result=result,
+        groups=campaigns.choices(campaign, result),
+        written=_written(campaign),
+    )
+
+
+@bp.get("/c/<slug>/write/<key>")
+def write(slug: str, key: str):
+    campaign = _campaign(slug)
+    postcode = _session_postcode(campaign)
+    if postcode is None:
+        flash(_("Please enter your postal code first."))
+        return redirect(url_for(".campaign", slug=campaign.slug))
+    result = _lookup(campaign, postcode)
+    official = _official_or_404(campaign, result, key)
+    template = campaigns.current_template(database(), campaign, _locale())
+    letter = letters.render_letter(
+        template.subject, template.body, official, campaign.title, _today()
+    )
+    form = LetterForm(
+        data={
+            "subject": letter.subject,
+            "body": letter.body,
+            "postcode": postcode,
+            "token": actions.new_token(),
+            "template_id": template.id,
+        }
+    )
+    return render_template(
+        "public/letter.html", campaign=campaign, official=official, result=result, form=form
+    )
+
+
+@bp.post("/c/<slug>/write/<key>")
+def review(slug: str, key: str):
+    campaign = _campaign(slug)
+    form = LetterForm()
+    postcode = _provider(campaign).normalize(form.postcode.data or "")
+    result = _lookup(campaign, postcode)
+    official = _official_or_404(campaign, result, key)
+    if not form.validate():
+        return render_template(
+            "public/letter.html", campaign=campaign, official=official, result=result, form=form
+        ), 422
+    shown = postcode if form.show_postcode.data != "prefix" else prefix(postcode)
+    body = letters.sign(form.body.data, form.name.data or "", form.city.data or "", shown)
+    subject = " ".join(form.subject.data.split())
+    link = mail.mailto_link(official.email, subject, body) if official.email else ""
+    confirm = ConfirmSentForm(
+        data={"postcode": postcode, "token": form.token.data, "template_id": form.template_id.data}
+    )
+    return render_template(
+        "public/send.html",
+        campaign=campaign,
+        official=official,
+        subject=subject,
+        body=body,
+        mailto=link if link and mail.fits_mailto(link, current_app.config["MAILTO_MAX"]) else "",
+        form=confirm,
+        method=_contact_method(official),
+    )
+
+
+@bp.post("/c/<slug>/sent/<key>")
+def sent(slug: str, key: str):
+    campaign = _campaign(slug)
+    form = ConfirmSentForm()
+    if not form.validate():
+        abort(
+            400,
+            description=_(
+                "This confirmation is incomplete. Please go back to your "
+                "letter and press the button again."
+            ),
+        )
+    postcode = _provider(campaign).normalize(form.postcode.data)
+    official = _official_or_404(campaign, _lookup(campaign, postcode), key)
+    template = campaigns.template_for(database(), campaign, form.template_id.data, _locale())
+    try:
+        actions.record_contact(
+            database(),
+            campaign,
+            template,
+            official,
+            postcode,
+            _contact_method(official),
+            form.token.data,
+        )
+    except actions.InvalidToken:
+        abort(
+            400,
+            description=_(
+                "This confirmation is not valid. Please write your letter "
+                "again from the list of your officials."
+            ),
+        )
+    written = session.get("written", {})
+    written[campaign.slug] = sorted({*written.get(campaign.slug, []), official.key})
+    session["written"] = written
+    session["postcode"] = {"campaign": campaign.slug, "code": postcode}
+    return redirect(url_for(".thanks", slug=campaign.slug), code=303)
+
+
+@bp.get("/c/<slug>/thanks")
+def thanks(slug: str):
+    campaign = _campaign(slug)
+    total = actions.campaign_total(database(), campaign.id)
+    remaining: list[civic.Official] = []
+    postcode = _session_postcode(campaign)
+    if postcode is not None:
+        try:
+            result = _lookup(campaign, postcode)
+        except civic.CivicError:
+            result = None
+        if result is not None:
+            done = set(_written(campaign))
+            remaining = [o for o in campaigns.targeted(campaign, result) if o.key not in done]
+    return render_template(
+        "public/thanks.html",
+        campaign=campaign,
+        total=total,
+        remaining=remaining,
+        wrote_any=bool(_written(campaign)),
+    )
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+@bp.get("/photo/<token>")
+def photo(token: str):
+    """An official's photo, fetched by the server (only URLs this server put in a page)."""
+    try:
+        url = _photo_signer().loads(token)
+    except BadSignature:
+        abort(404)
+    try:
+        image = current_app.extensions["advocacy_photos"].get(url)
+    except civic.UpstreamUnavailable:
+        abort(404)
+    response = Response(image.data, mimetype=image.content_type)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
