@@ -34,6 +34,7 @@ def require(available: bool, reason: str) -> None:
 
 
 def test_config(tmp_path: Path, **overrides) -> dict:
+    """Settings for a test app: a SQLite file in tmp_path, Represent at a stub address."""
     config = {
         "ENV": "testing",
         "SECRET_KEY": "test-secret-key-that-is-long-enough",
@@ -45,6 +46,9 @@ def test_config(tmp_path: Path, **overrides) -> dict:
     }
     config.update(overrides)
     return config
+
+
+test_config.__test__ = False  # a helper, not a test
 
 
 @pytest.fixture(autouse=True)
@@ -64,8 +68,14 @@ class RepresentStub:
     def url(self, code: str) -> str:
         return f"{REPRESENT}/postcodes/{code}/"
 
-    def add(self, code: str, body: dict | None = None, **kwargs) -> responses.BaseResponse:
-        return self.mock.get(self.url(code), json=body or represent_body(code), **kwargs)
+    def add(self, code: str, body: dict | Exception | None = None, **kwargs):
+        """Stub one answer for ``code``: a fixture body by default, or ``body`` (JSON, or an
+        exception to raise, like a timeout)."""
+        if isinstance(body, Exception):
+            return self.mock.get(self.url(code), body=body, **kwargs)
+        return self.mock.get(
+            self.url(code), json=represent_body(code) if body is None else body, **kwargs
+        )
 
     def calls(self, code: str) -> int:
         return sum(1 for call in self.mock.calls if call.request.url == self.url(code))

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import civic
+from . import public
 
 
 def _page(status: int, title: str, message: str, headers: dict[str, str] | None = None):
@@ -65,6 +66,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):
+        if request.endpoint == "public.review" and request.view_args:
+            return public.letter_after_expired_form(**request.view_args)
         return _page(
             400,
             _("This form has expired"),

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 
@@ -45,8 +46,8 @@ class LetterForm(FlaskForm):
     show_postcode = RadioField(
         _l("Postal code under your name"),
         choices=[
-            ("full", _l("My full postal code")),
-            ("prefix", _l("Only its first three characters")),
+            SelectChoice("full", _l("My full postal code")),
+            SelectChoice("prefix", _l("Only its first three characters")),
         ],
         default="full",
     )

@@ -202,7 +202,13 @@ def review(slug: str, key: str):
     shown = postcode if form.show_postcode.data != "prefix" else prefix(postcode)
     body = letters.sign(form.body.data, form.name.data or "", form.city.data or "", shown)
     subject = " ".join(form.subject.data.split())
-    link = mail.mailto_link(official.email, subject, body) if official.email else ""
+    link = short_link = ""
+    if official.email:
+        link = mail.mailto_link(official.email, subject, body)
+        if not mail.fits_mailto(link, current_app.config["MAILTO_MAX"]):
+            # Too long for mail clients: the supporter copies the letter into an email that
+            # this shorter link opens with the address and subject filled in.
+            link, short_link = "", mail.mailto_link(official.email, subject)
     confirm = ConfirmSentForm(
         data={"postcode": postcode, "token": form.token.data, "template_id": form.template_id.data}
     )
@@ -212,10 +218,29 @@ def review(slug: str, key: str):
         official=official,
         subject=subject,
         body=body,
-        mailto=link if link and mail.fits_mailto(link, current_app.config["MAILTO_MAX"]) else "",
+        mailto=link,
+        mailto_subject_only=short_link,
         form=confirm,
         method=_contact_method(official),
     )
+
+
+def letter_after_expired_form(slug: str, key: str):
+    """The letter form again, with everything the supporter wrote and a fresh CSRF token,
+    when its token was refused (usually a browser restarted while the page was open)."""
+    campaign = _campaign(slug)
+    form = LetterForm()  # the submitted fields, and a new token in hidden_tag()
+    postcode = _provider(campaign).normalize(form.postcode.data or "")
+    official = _official_or_404(campaign, _lookup(campaign, postcode), key)
+    flash(
+        _(
+            "Your page had expired, so we could not accept it. Nothing you wrote is lost: "
+            "check your letter below and press “Continue to send” again."
+        )
+    )
+    return render_template(
+        "public/letter.html", campaign=campaign, official=official, form=form
+    ), 400
 
 
 @bp.post("/c/<slug>/sent/<key>")
