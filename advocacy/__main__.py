@@ -1,0 +1,5 @@
+"""``python -m advocacy`` is the ``advocacy`` command."""
+
+from .cli import main
+
+main()
