@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 5000
 export ADVOCACY_ENV ?= development
 
-.PHONY: run test lint format bench install db demo clean help
+.PHONY: run test lint format bench install db demo clean help i18n
 
 help:
 	@echo "make run    set up (venv, dependencies, SQLite database, demo campaign) and serve on 127.0.0.1:$(PORT)"
@@ -44,6 +44,10 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench
+
+i18n: install  ## extract every marked string into the catalogue template
+	mkdir -p advocacy/translations
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k lazy_gettext -k _l -o advocacy/translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis instance/*.db*
