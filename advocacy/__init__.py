@@ -11,7 +11,8 @@ from flask_babel import get_locale
 from . import civic
 from . import config as config_module
 from .db import Database, close_session
-from .extensions import babel, csrf
+from .extensions import babel, csrf, limiter, login_manager
+from .markup import render_markdown
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +50,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=app.config["ENV"] == "production",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=app.config["ENV"] == "production",
         BABEL_DEFAULT_LOCALE=app.config["LANGUAGE_LIST"][0],
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
     )
@@ -61,13 +65,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["advocacy_photos"] = civic.PhotoCache(session, app.config["HTTP_TIMEOUT"])
     app.teardown_appcontext(close_session)
 
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    limiter.init_app(app)
+    login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["markdown"] = render_markdown
     csrf.init_app(app)
 
-    from .views import errors, public
+    from .views import admin, errors, public
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(admin.bp)
     errors.register(app)
 
     from .cli import register

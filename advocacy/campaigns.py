@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from .civic.officials import LookupResult, Official
 from .db import Database
 from .letters import LetterError, load_letter_file, render_letter
-from .models import Campaign, LetterTemplate
+from .models import Campaign, ContactAction, Letter, LetterTemplate
 
 STATUSES = ("draft", "live", "closed")
 SAMPLE_OFFICIAL = Official(
@@ -23,6 +23,69 @@ SAMPLE_OFFICIAL = Official(
     party="Independent",
     source="sample",
 )
+
+
+class CampaignConflict(ValueError):
+    """Another campaign already uses this slug."""
+
+
+def get_campaign(db: Database, campaign_id: int) -> Campaign | None:
+    with db.reader() as session:
+        return session.get(Campaign, campaign_id)
+
+
+def campaign_by_slug(db: Database, slug: str) -> Campaign | None:
+    with db.reader() as session:
+        return session.scalar(select(Campaign).where(Campaign.slug == slug))
+
+
+def save_campaign(db: Database, campaign_id: int | None, fields: dict) -> Campaign:
+    """Create a campaign (``campaign_id`` None) or update one with ``fields``."""
+    with db.write() as session:
+        clash = session.scalar(
+            select(Campaign.id).where(Campaign.slug == fields["slug"], Campaign.id != campaign_id)
+            if campaign_id is not None
+            else select(Campaign.id).where(Campaign.slug == fields["slug"])
+        )
+        if clash is not None:
+            raise CampaignConflict(fields["slug"])
+        campaign = session.get(Campaign, campaign_id) if campaign_id is not None else Campaign()
+        if campaign is None:
+            raise LookupError(campaign_id)
+        for name, value in fields.items():
+            setattr(campaign, name, value)
+        session.add(campaign)
+        session.flush()
+        return campaign
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    campaign: Campaign
+    contacts: int
+
+
+def overview(db: Database) -> list[CampaignRow]:
+    """Every campaign with its number of contacts, newest first."""
+    with db.reader() as session:
+        counts = dict(
+            session.execute(
+                select(ContactAction.campaign_id, func.count(ContactAction.id)).group_by(
+                    ContactAction.campaign_id
+                )
+            ).all()
+        )
+        rows = session.scalars(select(Campaign).order_by(Campaign.id.desc())).all()
+    return [CampaignRow(c, counts.get(c.id, 0)) for c in rows]
+
+
+def visible_campaign(db: Database, slug: str, organizer: bool) -> Campaign | None:
+    """The campaign at this address if supporters may see it (live), or if an organizer
+    previews it (draft or closed)."""
+    campaign = campaign_by_slug(db, slug)
+    if campaign is None or (campaign.status != "live" and not organizer):
+        return None
+    return campaign
 
 
 def live_campaigns(db: Database) -> list[Campaign]:
@@ -40,14 +103,40 @@ def live_campaign(db: Database, slug: str) -> Campaign | None:
         )
 
 
-def current_template(db: Database, campaign: Campaign, language: str) -> LetterTemplate | None:
-    """The newest version of the campaign's letter in ``language``, else in any language."""
+def letter_for(
+    db: Database, campaign: Campaign, language: str, official: Official | None = None
+) -> Letter | None:
+    """The campaign's letter for this official: the first (by position) whose target group
+    includes the official, in ``language`` if there is one, else in any language."""
     with db.reader() as session:
-        query = select(LetterTemplate).where(LetterTemplate.campaign_id == campaign.id)
-        newest = query.order_by(LetterTemplate.version.desc(), LetterTemplate.id.desc())
-        return session.scalar(newest.where(LetterTemplate.language == language)) or session.scalar(
-            newest
+        letters = session.scalars(
+            select(Letter)
+            .where(Letter.campaign_id == campaign.id)
+            .order_by(Letter.position, Letter.id)
+        ).all()
+    matching = [
+        letter
+        for letter in letters
+        if official is None or letter.applies(official.level, official.elected_office)
+    ]
+    return next((x for x in matching if x.language == language), None) or next(iter(matching), None)
+
+
+def newest_version(db: Database, letter: Letter) -> LetterTemplate | None:
+    with db.reader() as session:
+        return session.scalar(
+            select(LetterTemplate)
+            .where(LetterTemplate.letter_id == letter.id)
+            .order_by(LetterTemplate.version.desc())
         )
+
+
+def current_template(
+    db: Database, campaign: Campaign, language: str, official: Official | None = None
+) -> LetterTemplate | None:
+    """The newest version of the letter this official gets (see letter_for)."""
+    letter = letter_for(db, campaign, language, official)
+    return newest_version(db, letter) if letter is not None else None
 
 
 @dataclass(frozen=True)
@@ -124,14 +213,25 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
         )
         session.add(campaign)
         session.flush()
-        for letter in letters:
+        for position, file in enumerate(letters):
+            letter = Letter(
+                campaign_id=campaign.id,
+                language=file.language,
+                name=file.name,
+                applies_to=list(file.applies_to),
+                position=position,
+                editing=file.editing,
+            )
+            session.add(letter)
+            session.flush()
             session.add(
                 LetterTemplate(
+                    letter_id=letter.id,
                     campaign_id=campaign.id,
-                    language=letter.language,
+                    language=file.language,
                     version=1,
-                    subject=letter.subject,
-                    body=letter.body,
+                    subject=file.subject,
+                    body=file.body,
                     created_by="letter_templates/",
                 )
             )
@@ -153,7 +253,11 @@ def count_campaigns(db: Database) -> int:
 
 
 def template_for(
-    db: Database, campaign: Campaign, template_id: int | None, language: str
+    db: Database,
+    campaign: Campaign,
+    template_id: int | None,
+    language: str,
+    official: Official | None = None,
 ) -> LetterTemplate | None:
     """The template version a form was rendered with, if it is this campaign's; else the
     current one."""
@@ -162,4 +266,4 @@ def template_for(
             template = session.get(LetterTemplate, template_id)
         if template is not None and template.campaign_id == campaign.id:
             return template
-    return current_template(db, campaign, language)
+    return current_template(db, campaign, language, official)

@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
-from . import campaigns, migrate
+from . import campaigns, migrate, organizers
 from .db import database
 
 
@@ -46,6 +47,28 @@ def seed_demo_command(source: Path | None) -> None:
         click.echo(f"{campaign.slug}: {state} ({campaign.status}) - {campaign.title}")
 
 
+@click.command("create-organizer")
+@click.argument("email")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of asking.",
+)
+@click.option("--update", is_flag=True, help="Set a new password for an existing organizer.")
+@with_appcontext
+def create_organizer_command(email: str, password_stdin: bool, update: bool) -> None:
+    """Create an organizer account (asks for the password twice)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        created = organizers.create_organizer(database(), email, password, update=update)
+    except organizers.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Organizer {'created' if created else 'updated'}: {email.strip().lower()}")
+
+
 def _safe_url(url: str) -> str:
     """A database URL without its password, for printing."""
     from sqlalchemy.engine import make_url
@@ -53,7 +76,7 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-COMMANDS = (init_db_command, seed_demo_command)
+COMMANDS = [init_db_command, seed_demo_command, create_organizer_command]
 
 
 def register(app: Flask) -> None:

@@ -17,6 +17,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .civic.officials import Official
 
 TEMPLATE_MAX = 20 * 1024  # bytes of template source
+EDITING_MODES = ("free", "blocks")
 
 _env = ImmutableSandboxedEnvironment(
     autoescape=False,
@@ -48,10 +49,14 @@ class LetterFile:
     subject: str
     language: str
     body: str
+    name: str = ""
+    applies_to: tuple[str, ...] = ()  # levels or offices; empty: every official
+    editing: str = "free"  # "free" or "blocks"
 
 
 def parse_letter_file(text: str) -> LetterFile:
-    """Read ``Subject:`` and ``Language:`` header lines, then the body after a blank line."""
+    """Read the header lines (``Subject:``, and optionally ``Language:``, ``Name:``, ``For:``
+    levels or offices, ``Editing: free|blocks``), then the body after a blank line."""
     header, sep, body = text.replace("\r\n", "\n").partition("\n\n")
     if not sep:
         raise LetterError("a letter file needs header lines, a blank line, then the body")
@@ -63,8 +68,17 @@ def parse_letter_file(text: str) -> LetterFile:
         fields[name.strip().lower()] = value.strip()
     if not fields.get("subject"):
         raise LetterError("the header has no Subject: line")
+    editing = fields.get("editing", "free").lower()
+    if editing not in EDITING_MODES:
+        raise LetterError(f"Editing: must be one of {', '.join(EDITING_MODES)}")
+    applies_to = tuple(part.strip() for part in fields.get("for", "").split(",") if part.strip())
     return LetterFile(
-        subject=fields["subject"], language=fields.get("language", "en"), body=body.strip("\n")
+        subject=fields["subject"],
+        language=fields.get("language", "en"),
+        body=body.strip("\n"),
+        name=fields.get("name", ""),
+        applies_to=applies_to,
+        editing=editing,
     )
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
@@ -83,13 +84,53 @@ class Campaign(Base):
         return elected_office.casefold() in wanted
 
 
-class LetterTemplate(Base):
-    """One immutable version of a campaign's letter in one language."""
+class Organizer(Base):
+    """Someone who prepares campaigns and reads tallies. Logs in with email and password."""
 
-    __tablename__ = "letter_templates"
-    __table_args__ = (UniqueConstraint("campaign_id", "language", "version"),)
+    __tablename__ = "organizers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Letter(Base):
+    """A campaign's letter for one language and one group of officials. Its text lives in
+    immutable versions (LetterTemplate); the newest version is the one supporters get."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    name: Mapped[str] = mapped_column(String(100), default="")
+    # Levels ("federal", ...) or offices ("MP", ...) this letter is for; empty: every official.
+    # The first matching letter (by position) is used.
+    applies_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # "free": the supporter may change anything; "blocks": only the marked blocks.
+    editing: Mapped[str] = mapped_column(String(10), default="free")
+
+    campaign: Mapped[Campaign] = relationship()
+    versions: Mapped[list[LetterTemplate]] = relationship(
+        back_populates="letter", order_by="LetterTemplate.version"
+    )
+
+    def applies(self, level: str, office: str) -> bool:
+        wanted = {item.casefold() for item in self.applies_to or []}
+        return not wanted or level.casefold() in wanted or office.casefold() in wanted
+
+
+class LetterTemplate(Base):
+    """One immutable version of a letter: subject and body templates, who saved it, when."""
+
+    __tablename__ = "letter_templates"
+    __table_args__ = (UniqueConstraint("letter_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id"), index=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     language: Mapped[str] = mapped_column(String(10), default="en")
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -99,6 +140,7 @@ class LetterTemplate(Base):
     created_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
     campaign: Mapped[Campaign] = relationship(back_populates="templates")
+    letter: Mapped[Letter] = relationship(back_populates="versions")
 
 
 class ContactAction(Base):
@@ -120,6 +162,9 @@ class ContactAction(Base):
     postcode_prefix: Mapped[str] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     idempotency_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # Where the supporter came from: the ?source= code of the link they followed (a partner,
+    # a mailing), carried through the forms, never in a cookie. "" when none.
+    source: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     template: Mapped[LetterTemplate | None] = relationship()
 
@@ -133,3 +178,24 @@ class LookupCacheEntry(Base):
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     payload: Mapped[str] = mapped_column(Text)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class USLegislator(Base):
+    """A member of the US Congress as of the last ``advocacy refresh-us-legislators`` (public
+    data from the congress-legislators data set: their current term only)."""
+
+    __tablename__ = "us_legislators"
+
+    bioguide_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    chamber: Mapped[str] = mapped_column(String(3))  # "sen" or "rep", as the data set says
+    state: Mapped[str] = mapped_column(String(2), index=True)  # USPS code: "CA", "DC", "PR"
+    # House only: the district number, 0 for at-large states and non-voting delegates.
+    district: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state_rank: Mapped[str] = mapped_column(String(10), default="")  # senators: senior, junior
+    party: Mapped[str] = mapped_column(String(60), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    url: Mapped[str] = mapped_column(String(300), default="")
+    contact_form: Mapped[str] = mapped_column(String(300), default="")
+    term_end: Mapped[str] = mapped_column(String(10), default="")  # ISO date, as published
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

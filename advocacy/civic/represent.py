@@ -124,6 +124,9 @@ class RepresentProvider:
 
     name = NAME
     country = "CA"
+    # Offices Represent reports, for organizers choosing whom a campaign targets.
+    offices = ("MP", "MPP", "MLA", "MNA", "MHA", "Mayor", "Maire", "Councillor", "Conseiller",
+               "Regional Councillor", "Deputy Mayor", "Trustee")
 
     def __init__(
         self, base_url: str, session: requests.Session, timeout: float, deadline: float

@@ -58,11 +58,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(civic.PostcodeNotFound)
     def postcode_not_found(exc: civic.PostcodeNotFound):
-        return _page(
-            404,
-            _("Postal code not found"),
-            _("We could not find the postal code %(code)s.", code=exc.postcode),
-        )
+        if isinstance(exc, civic.PostcodeTerminated):
+            message = public.not_found_message(exc)
+        else:
+            message = _("We could not find the postal code %(code)s.", code=exc.postcode)
+        return _page(404, _("Postal code not found"), message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):
@@ -84,6 +84,7 @@ def register(app: Flask) -> None:
             400: _("Something is wrong with this request"),
             404: _("Page not found"),
             405: _("This page cannot be used that way"),
+            410: _("This campaign has ended"),
             413: _("That is too much text"),
         }
         if exc.code == 413:

@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import actions, campaigns, civic, letters, mail
@@ -36,8 +37,13 @@ bp = Blueprint("public", __name__)
 
 
 def _campaign(slug: str) -> Campaign:
-    campaign = campaigns.live_campaign(database(), slug)
+    """The campaign, if supporters may use it; organizers may also preview drafts."""
+    campaign = campaigns.visible_campaign(database(), slug, current_user.is_authenticated)
     if campaign is None:
+        closed = campaigns.campaign_by_slug(database(), slug)
+        if closed is not None and closed.status == "closed":
+            abort(410, description=_("This campaign has ended. Thank you to everyone who "
+                                     "wrote."))
         abort(404, description=_("There is no open campaign at this address."))
     return campaign
 
@@ -59,7 +65,38 @@ def _postcode_message(campaign: Campaign) -> str:
             "A Canadian postal code has six characters, letter-digit-letter "
             "digit-letter-digit, like K1A 0B1."
         )
+    if campaign.country == "GB":
+        return _(
+            "A UK postcode has two parts, like SW1A 1AA or M1 1AE. The first part alone, "
+            "like SW1A, also works: we then list every MP it may be."
+        )
     return _("Please check your postal code.")
+
+
+def not_found_message(exc: civic.PostcodeNotFound) -> str:
+    """Why a well-formed postal code found nobody: withdrawn (and when, if known), or unknown."""
+    if isinstance(exc, civic.PostcodeTerminated):
+        if exc.year and exc.month:
+            when = format_date(date(exc.year, exc.month, 1), format="MMMM y")
+        else:
+            when = str(exc.year or "")
+        if when:
+            return _(
+                "The postcode %(code)s was withdrawn in %(when)s and is no longer in use. "
+                "Please enter the postcode you use now.",
+                code=exc.postcode,
+                when=when,
+            )
+        return _(
+            "The postcode %(code)s has been withdrawn and is no longer in use. "
+            "Please enter the postcode you use now.",
+            code=exc.postcode,
+        )
+    return _(
+        "We could not find the postal code %(code)s. Please check it: it may be new "
+        "or no longer in use.",
+        code=exc.postcode,
+    )
 
 
 def _session_postcode(campaign: Campaign) -> str | None:
@@ -131,14 +168,8 @@ def lookup(slug: str):
     except civic.InvalidPostcode:
         form.postcode.errors.append(_postcode_message(campaign))
         return render_template("public/campaign.html", campaign=campaign, form=form), 422
-    except civic.PostcodeNotFound:
-        form.postcode.errors.append(
-            _(
-                "We could not find the postal code %(code)s. Please check it: it may be new "
-                "or no longer in use.",
-                code=postcode,
-            )
-        )
+    except civic.PostcodeNotFound as exc:
+        form.postcode.errors.append(not_found_message(exc))
         return render_template("public/campaign.html", campaign=campaign, form=form), 404
     session["postcode"] = {"campaign": campaign.slug, "code": postcode}
     return redirect(url_for(".officials", slug=campaign.slug), code=303)
@@ -170,7 +201,7 @@ def write(slug: str, key: str):
         return redirect(url_for(".campaign", slug=campaign.slug))
     result = _lookup(campaign, postcode)
     official = _official_or_404(campaign, result, key)
-    template = campaigns.current_template(database(), campaign, _locale())
+    template = campaigns.current_template(database(), campaign, _locale(), official)
     letter = letters.render_letter(
         template.subject, template.body, official, campaign.title, _today()
     )
@@ -257,7 +288,9 @@ def sent(slug: str, key: str):
         )
     postcode = _provider(campaign).normalize(form.postcode.data)
     official = _official_or_404(campaign, _lookup(campaign, postcode), key)
-    template = campaigns.template_for(database(), campaign, form.template_id.data, _locale())
+    template = campaigns.template_for(
+        database(), campaign, form.template_id.data, _locale(), official
+    )
     try:
         actions.record_contact(
             database(),

@@ -1,0 +1,85 @@
+"""Organizer accounts: Argon2id password hashes (rehashed when the parameters change)."""
+
+from __future__ import annotations
+
+import contextlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from .db import Database
+from .models import Organizer
+
+PASSWORD_MIN = 12
+# argon2-cffi's defaults are Argon2id with RFC 9106's low-memory profile (64 MiB, t=3),
+# above OWASP's minimum; werkzeug's scrypt default is below it.
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+class AccountError(ValueError):
+    """An email or password that cannot be used, with a message for the operator."""
+
+
+def normalize_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise AccountError(f"not a valid email address: {exc}") from exc
+
+
+def check_password(password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(f"the password must have at least {PASSWORD_MIN} characters")
+    if len(password) > 1024:
+        raise AccountError("the password is too long")
+
+
+def find(db: Database, email: str) -> Organizer | None:
+    with db.reader() as session:
+        return session.scalar(
+            select(Organizer).where(func.lower(Organizer.email) == email.strip().lower())
+        )
+
+
+def get(db: Database, organizer_id: int) -> Organizer | None:
+    with db.reader() as session:
+        return session.get(Organizer, organizer_id)
+
+
+def create_organizer(db: Database, email: str, password: str, update: bool = False) -> bool:
+    """Create an organizer (or, with ``update``, set an existing one's password).
+    Returns whether a new account was created."""
+    email = normalize_email(email)
+    check_password(password)
+    with db.write() as session:
+        existing = session.scalar(select(Organizer).where(Organizer.email == email))
+        if existing is not None:
+            if not update:
+                raise AccountError(f"an organizer with the email {email} exists already")
+            existing.password_hash = _hasher.hash(password)
+            existing.active = True
+            return False
+        session.add(Organizer(email=email, password_hash=_hasher.hash(password)))
+        return True
+
+
+def authenticate(db: Database, email: str, password: str) -> Organizer | None:
+    """The organizer with these credentials, or None (same time either way)."""
+    organizer = find(db, email) if email else None
+    if organizer is None or not organizer.active:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password or "")
+        return None
+    try:
+        _hasher.verify(organizer.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(organizer.password_hash):
+        with db.write() as session:
+            stored = session.get(Organizer, organizer.id)
+            stored.password_hash = _hasher.hash(password)
+    return organizer

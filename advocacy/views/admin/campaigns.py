@@ -1,0 +1,141 @@
+"""Organizers' campaign list and campaign settings."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from ... import campaigns
+from ...db import database
+from . import bp
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
+STATUS_LABELS = {
+    "draft": _l("Draft (only organizers see it)"),
+    "live": _l("Live"),
+    "closed": _l("Closed"),
+}
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class CampaignForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        _l("Address (slug)"),
+        validators=[
+            DataRequired(),
+            Regexp(
+                SLUG,
+                message=_l(
+                    "Use 2 to 80 lower-case letters, digits and hyphens, starting with a letter or "
+                    "digit."
+                ),
+            ),
+        ],
+    )
+    introduction = TextAreaField(
+        _l("Why it matters (Markdown)"),
+        validators=[Optional(), Length(max=20_000)],
+        render_kw={"rows": 12},
+    )
+    provider = SelectField(_l("Where officials come from"))
+    target_offices = CheckboxesField(
+        _l("Offices supporters may write to"),
+        validators=[DataRequired(_l("Choose at least one office."))],
+    )
+    status = SelectField(
+        _l("Status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()]
+    )
+    goal = IntegerField(
+        _l("Goal (number of letters, optional)"),
+        validators=[Optional(), NumberRange(min=1, max=100_000_000)],
+    )
+
+
+def _providers() -> dict:
+    return current_app.extensions["advocacy_providers"]
+
+
+def _form(campaign=None) -> CampaignForm:
+    form = CampaignForm(obj=campaign)
+    providers = _providers()
+    form.provider.choices = [
+        SelectChoice(name, f"{name} ({provider.country})") for name, provider in providers.items()
+    ]
+    offices: list[str] = []
+    for provider in providers.values():
+        offices += [o for o in getattr(provider, "offices", ()) if o not in offices]
+    offices += [o for o in (campaign.target_offices if campaign else []) if o not in offices]
+    form.target_offices.choices = [SelectChoice(o, o) for o in offices]
+    return form
+
+
+@bp.get("/")
+def index():
+    rows = campaigns.overview(database())
+    return render_template("admin/index.html", rows=rows)
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+def new_campaign():
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            campaign = campaigns.save_campaign(database(), None, _fields(form))
+        except campaigns.CampaignConflict:
+            form.slug.errors.append(_("Another campaign already uses this address."))
+        else:
+            flash(_("Campaign created. Now write its letter."))
+            return redirect(url_for("admin.edit_campaign", campaign_id=campaign.id))
+    status = 422 if form.errors else 200
+    return render_template("admin/campaign_form.html", form=form, campaign=None), status
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+def edit_campaign(campaign_id: int):
+    campaign = campaigns.get_campaign(database(), campaign_id)
+    if campaign is None:
+        abort(404)
+    form = _form(campaign)
+    if form.validate_on_submit():
+        try:
+            campaign = campaigns.save_campaign(database(), campaign.id, _fields(form))
+        except campaigns.CampaignConflict:
+            form.slug.errors.append(_("Another campaign already uses this address."))
+        else:
+            flash(_("Saved."))
+            return redirect(url_for("admin.edit_campaign", campaign_id=campaign.id))
+    status = 422 if form.errors else 200
+    return render_template("admin/campaign_form.html", form=form, campaign=campaign), status
+
+
+def _fields(form: CampaignForm) -> dict:
+    provider = _providers()[form.provider.data]
+    return {
+        "title": form.title.data.strip(),
+        "slug": form.slug.data.strip(),
+        "introduction": form.introduction.data or "",
+        "provider": form.provider.data,
+        "country": provider.country,
+        "target_offices": list(form.target_offices.data),
+        "status": form.status.data,
+        "goal": form.goal.data,
+    }

@@ -1,0 +1,161 @@
+"""Organizer accounts and sessions."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from advocacy import organizers
+from advocacy.models import Organizer
+
+from .admin_helpers import EMAIL, PASSWORD, create_organizer, login
+from .helpers import csrf_token
+
+
+@pytest.fixture
+def organizer(runner):
+    create_organizer(runner)
+
+
+ADMIN_PAGES = ["/admin/", "/admin/campaigns/new", "/admin/campaigns/1/edit"]
+
+
+@pytest.mark.parametrize("url", ADMIN_PAGES)
+def test_no_organizer_page_without_a_session(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/login?next=")
+
+
+def test_every_admin_route_requires_login(app, client):
+    """Every rule under /admin but the login page redirects an anonymous visitor."""
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/admin") or rule.endpoint == "admin.login":
+            continue
+        url = rule.rule
+        for argument in rule.arguments:
+            url = url.replace(f"<int:{argument}>", "1").replace(f"<{argument}>", "x")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code in {302, 400}, (method, url)  # 400: POST without CSRF
+            if response.status_code == 302:
+                assert "/admin/login" in response.headers["Location"]
+
+
+def test_password_is_hashed_with_argon2id(organizer, db):
+    with db.reader() as session:
+        stored = session.scalar(select(Organizer.password_hash))
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_login_and_logout(organizer, client):
+    response = login(client)
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/"
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "Campaigns" in page and EMAIL in page
+    client.post("/admin/logout", data={"csrf_token": csrf_token(page)})
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        (EMAIL, "wrong password here"),
+        ("nobody@example.org", PASSWORD),
+        ("", ""),
+    ],
+)
+def test_a_failed_login_gives_one_generic_message(organizer, client, email, password):
+    response = login(client, email, password)
+    assert response.status_code in {400, 401}
+    page = response.get_data(as_text=True)
+    if email:
+        assert "Email or password is incorrect." in page
+    assert "no organizer" not in page.lower() and "unknown" not in page.lower()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_login_clears_the_session(organizer, client):
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    login(client)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/admin/campaigns/new", "/admin/campaigns/new"),
+        ("/\\evil.example", "/admin/"),
+        ("////evil.example", "/admin/"),
+        ("//evil.example", "/admin/"),
+        ("https://evil.example/", "/admin/"),
+        ("/\t/evil.example", "/admin/"),
+        ("javascript:alert(1)", "/admin/"),
+    ],
+)
+def test_next_redirects_only_to_this_site(organizer, client, target, expected):
+    response = login(client, next_url=target)
+    assert response.headers["Location"] == expected
+
+
+def test_login_attempts_are_rate_limited(organizer, client):
+    statuses = [login(client, EMAIL, "wrong password here").status_code for _ in range(11)]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+    # Even the right password is refused until the window passes.
+    assert login(client).status_code == 429
+
+
+def test_create_organizer_asks_twice_and_refuses_a_mismatch(runner, db):
+    result = runner.invoke(
+        args=["create-organizer", "a@example.org"],
+        input="long enough password\nanother password!!\n"
+        "long enough password\nlong enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "do not match" in result.output.lower() or "match" in result.output.lower()
+    assert organizers.find(db, "a@example.org") is not None
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("not-an-email", "long enough password", "not a valid email"),
+        ("b@example.org", "short", "at least 12"),
+    ],
+)
+def test_create_organizer_refuses_bad_input(runner, email, password, message):
+    result = runner.invoke(
+        args=["create-organizer", email, "--password-stdin"], input=password + "\n"
+    )
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_an_existing_organizer_is_not_overwritten_without_update(runner, organizer):
+    result = runner.invoke(
+        args=["create-organizer", EMAIL, "--password-stdin"], input="another long password\n"
+    )
+    assert result.exit_code != 0 and "exists already" in result.output
+    result = runner.invoke(
+        args=["create-organizer", EMAIL, "--password-stdin", "--update"],
+        input="another long password\n",
+    )
+    assert result.exit_code == 0
+
+
+def test_old_hash_parameters_are_upgraded_at_login(organizer, client, db):
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    with db.write() as session:
+        session.scalar(select(Organizer)).password_hash = weak.hash(PASSWORD)
+    assert login(client).status_code == 302
+    with db.reader() as session:
+        upgraded = session.scalar(select(Organizer.password_hash))
+    assert "m=8192" not in upgraded and upgraded.startswith("$argon2id$")
+
+
+def test_session_cookie_flags(app):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
