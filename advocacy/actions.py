@@ -16,6 +16,13 @@ from .models import Campaign, ContactAction, LetterTemplate
 
 METHODS = ("mailto", "web_form", "phone")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+_SOURCE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
+
+
+def clean_source(raw: str | None) -> str:
+    """A campaign link's ``?source=`` code, lower-cased, or "" when absent or malformed."""
+    code = (raw or "").strip().lower()
+    return code if _SOURCE.fullmatch(code) else ""
 
 
 class InvalidToken(ValueError):
@@ -41,6 +48,7 @@ def record_contact(
     postcode: str,
     method: str,
     token: str,
+    source: str = "",
 ) -> Recorded:
     """Log that a supporter contacted ``official``, once per token. Returns after the commit."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
@@ -66,6 +74,7 @@ def record_contact(
                 method=method,
                 postcode_prefix=prefix(postcode),
                 idempotency_token=token,
+                source=clean_source(source),
             )
             session.add(action)
             session.flush()

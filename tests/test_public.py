@@ -495,3 +495,42 @@ def test_count_is_the_number_of_rows(client, db, represent):
     confirm(client, link, text(review(client, link, page)))
     with db.reader() as session:
         assert session.scalar(select(func.count(ContactAction.id))) == 1
+
+
+# -- source attribution -------------------------------------------------------------------------
+
+
+def test_a_source_code_is_carried_through_the_path_without_a_cookie(client, represent, db):
+    represent.add("K1P5G4")
+    page = client.get(f"{BASE}/?source=Newsletter-May").get_data(as_text=True)
+    assert f'action="{BASE}/lookup?source=newsletter-may"' in page
+    response = client.post(
+        f"{BASE}/lookup?source=newsletter-may",
+        data={"csrf_token": csrf_token(page), "postcode": "K1P 5G4"},
+    )
+    assert response.headers["Location"] == f"{BASE}/officials?source=newsletter-may"
+    officials = client.get(response.headers["Location"]).get_data(as_text=True)
+    link = next(h for h in re.findall(r'href="([^"]+/write/[^"]+)"', officials))
+    link = unescape(link)
+    assert link.endswith("?source=newsletter-may")
+    letter = client.get(link).get_data(as_text=True)
+    send = client.post(link, data=letter_form_data(letter)).get_data(as_text=True)
+    sent_url = unescape(re.search(r'action="([^"]+/sent/[^"]+)"', send).group(1))
+    assert sent_url.endswith("?source=newsletter-may")
+    confirm_data = {
+        "csrf_token": csrf_token(send),
+        "postcode": hidden(send, "postcode"),
+        "token": hidden(send, "token"),
+        "template_id": hidden(send, "template_id"),
+    }
+    client.post(sent_url, data=confirm_data)
+    [action] = actions(db)
+    assert action.source == "newsletter-may"
+    cookies = [c.key for c in client._cookies.values()] if hasattr(client, "_cookies") else []
+    assert all("source" not in key for key in cookies)
+
+
+@pytest.mark.parametrize("raw", ["<script>", "a" * 60, "with space", ""])
+def test_a_malformed_source_is_ignored(client, represent, db, raw):
+    page = client.get(f"{BASE}/", query_string={"source": raw}).get_data(as_text=True)
+    assert f'action="{BASE}/lookup"' in page

@@ -17,6 +17,8 @@ from flask import (
     redirect,
     render_template,
     session,
+    g,
+    request,
     url_for,
 )
 from flask_babel import format_date
@@ -31,6 +33,26 @@ from ..models import Campaign
 from .forms import ConfirmSentForm, LetterForm, PostcodeForm
 
 bp = Blueprint("public", __name__)
+
+
+# -- source attribution ----------------------------------------------------------------------
+# A link like /c/<slug>/?source=newsletter-may is counted per source. The code travels in the
+# URLs of the following pages and forms (url_defaults below), never in a cookie.
+
+SOURCE_ENDPOINTS = {"public.campaign", "public.lookup", "public.officials", "public.write",
+                    "public.review", "public.sent", "public.thanks"}
+
+
+@bp.before_request
+def _read_source() -> None:
+    g.source = actions.clean_source(request.args.get("source", ""))
+
+
+@bp.url_defaults
+def _keep_source(endpoint: str, values: dict) -> None:
+    source = g.get("source")
+    if source and endpoint in SOURCE_ENDPOINTS and "source" not in values:
+        values["source"] = source
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -300,6 +322,7 @@ def sent(slug: str, key: str):
             postcode,
             _contact_method(official),
             form.token.data,
+            source=g.source,
         )
     except actions.InvalidToken:
         abort(
