@@ -14,11 +14,11 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
-    session,
-    g,
     request,
+    session,
     url_for,
 )
 from flask_babel import format_date
