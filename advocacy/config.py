@@ -33,6 +33,11 @@ class Defaults:
     LOOKUP_STALE_MAX = 30 * 86400  # seconds a cached lookup may be served when upstream fails
     USER_AGENT = "Advocacy/0.1 (letters to elected officials; +https://github.com/advocacy)"
 
+    # United Kingdom: postcodes.io (postcode -> constituency) and the UK Parliament Members API
+    # (constituency -> sitting MP and their contact details). Neither needs a key.
+    UK_POSTCODES_URL = "https://api.postcodes.io"
+    UK_MEMBERS_URL = "https://members-api.parliament.uk"
+
     # Letters and the send page.
     MAILTO_MAX = 1600  # characters; longer mailto: links are cut by Gmail and others
     LETTER_SUBJECT_MAX = 200

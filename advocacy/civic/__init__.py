@@ -9,10 +9,17 @@ import requests
 
 from . import http
 from .cache import Provider, cached_lookup
-from .errors import CivicError, InvalidPostcode, PostcodeNotFound, UpstreamUnavailable
+from .errors import (
+    CivicError,
+    InvalidPostcode,
+    PostcodeNotFound,
+    PostcodeTerminated,
+    UpstreamUnavailable,
+)
 from .officials import LookupResult, Official
 from .photos import PhotoCache
 from .represent import RepresentProvider
+from .uk import UKProvider
 
 __all__ = [
     "CivicError",
@@ -21,6 +28,7 @@ __all__ = [
     "Official",
     "PhotoCache",
     "PostcodeNotFound",
+    "PostcodeTerminated",
     "Provider",
     "UpstreamUnavailable",
     "build_providers",
@@ -44,6 +52,13 @@ def build_providers(config: Mapping[str, Any], session: requests.Session) -> dic
     return {
         RepresentProvider.name: RepresentProvider(
             base_url=config["REPRESENT_URL"],
+            session=session,
+            timeout=config["HTTP_TIMEOUT"],
+            deadline=config["LOOKUP_DEADLINE"],
+        ),
+        UKProvider.name: UKProvider(
+            postcodes_url=config["UK_POSTCODES_URL"],
+            members_url=config["UK_MEMBERS_URL"],
             session=session,
             timeout=config["HTTP_TIMEOUT"],
             deadline=config["LOOKUP_DEADLINE"],

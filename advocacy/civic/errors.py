@@ -24,6 +24,15 @@ class PostcodeNotFound(CivicError):
         self.postcode = postcode
 
 
+class PostcodeTerminated(PostcodeNotFound):
+    """A postal code that existed once and was withdrawn (``year``/``month`` when, if known)."""
+
+    def __init__(self, postcode: str, year: int | None = None, month: int | None = None) -> None:
+        super().__init__(postcode)
+        self.year = year
+        self.month = month
+
+
 class UpstreamUnavailable(CivicError):
     """The provider is down, slow, rate-limiting or answered something we cannot read."""
 

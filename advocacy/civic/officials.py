@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-LEVELS = ("federal", "provincial", "municipal", "other")
+LEVELS = ("federal", "national", "provincial", "state", "devolved", "municipal", "other")
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,41 @@ def normalize_ca(raw: str) -> str:
     return f"{code[:3]} {code[3:]}"
 
 
-NORMALIZERS = {"CA": normalize_ca}
+# Royal Mail's format (the outward code, then the inward code: a digit and two letters):
+# A9, A99, A9A, AA9, AA99 or AA9A. No Q, V or X first; no I, J or Z second; only
+# ABCDEFGHJKPSTUW third in A9A, only ABEHMNPRVWXY fourth in AA9A; never C, I, K, M, O or V
+# in the inward code. GIR 0AA is the one code outside these rules.
+_GB_OUTWARD = (
+    r"(?:[A-PR-UWYZ][0-9][0-9]?"
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?"
+    r"|[A-PR-UWYZ][0-9][ABCDEFGHJKPSTUW]"
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])"
+)
+_GB = re.compile(rf"{_GB_OUTWARD}[0-9][ABD-HJLNP-UW-Z]{{2}}|GIR0AA")
+_GB_OUTCODE = re.compile(_GB_OUTWARD)
+
+
+def normalize_gb(raw: str) -> str:
+    """A full UK postcode in its canonical form, ``"SW1A 1AA"``."""
+    if not isinstance(raw, str) or len(raw) > MAX_INPUT:
+        raise InvalidPostcode(str(raw)[:MAX_INPUT], "GB")
+    code = _compact(raw)
+    if not code.isascii() or not _GB.fullmatch(code):
+        raise InvalidPostcode(raw, "GB")
+    return f"{code[:-3]} {code[-3:]}"
+
+
+def normalize_gb_outcode(raw: str) -> str:
+    """A UK outward code alone (the first half of a postcode), ``"SW1A"``."""
+    if not isinstance(raw, str) or len(raw) > MAX_INPUT:
+        raise InvalidPostcode(str(raw)[:MAX_INPUT], "GB")
+    code = _compact(raw)
+    if not code.isascii() or not _GB_OUTCODE.fullmatch(code):
+        raise InvalidPostcode(raw, "GB")
+    return code
+
+
+NORMALIZERS = {"CA": normalize_ca, "GB": normalize_gb}
 
 
 def normalize(country: str, raw: str) -> str:

@@ -90,7 +90,7 @@ def _postcode_message(campaign: Campaign) -> str:
     if campaign.country == "GB":
         return _(
             "A UK postcode has two parts, like SW1A 1AA or M1 1AE. The first part alone, "
-            "like SW1A, also works: we then list every MP it may be."
+            "like SW1A, also works: we then list the MP of every constituency it covers."
         )
     return _("Please check your postal code.")
 
