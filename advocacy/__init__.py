@@ -71,6 +71,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["markdown"] = render_markdown
+    @app.before_request
+    def _upload_limit() -> None:
+        # Registered before CSRFProtect, which reads the form: the one upload page may
+        # receive more than a letter form.
+        if request.endpoint == "admin.targets":
+            request.max_content_length = app.config["TARGETS_MAX_BYTES"] + 64 * 1024
+
     csrf.init_app(app)
 
     from .views import admin, errors, public

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
+from .civic import directory
+from .civic.cache import Provider, cached_lookup
+from .civic.errors import UpstreamUnavailable
 from .civic.officials import LookupResult, Official
 from .db import Database
 from .letters import LetterError, load_letter_file, render_letter
-from .models import Campaign, ContactAction, Letter, LetterTemplate
+from .models import Campaign, ContactAction, CustomTarget, Letter, LetterTemplate
 
 STATUSES = ("draft", "live", "closed")
 SAMPLE_OFFICIAL = Official(
@@ -123,9 +127,11 @@ def letter_for(
 
 
 def newest_version(db: Database, letter: Letter) -> LetterTemplate | None:
+    """The letter's newest version, with ``.letter`` loaded (its editing mode)."""
     with db.reader() as session:
         return session.scalar(
             select(LetterTemplate)
+            .options(joinedload(LetterTemplate.letter))
             .where(LetterTemplate.letter_id == letter.id)
             .order_by(LetterTemplate.version.desc())
         )
@@ -137,6 +143,91 @@ def current_template(
     """The newest version of the letter this official gets (see letter_for)."""
     letter = letter_for(db, campaign, language, official)
     return newest_version(db, letter) if letter is not None else None
+
+
+TARGET_MODES = ("provider", "directory", "both")
+
+
+def is_targeted(campaign: Campaign, official: Official) -> bool:
+    """Whether supporters may write to this official: custom targets always, provider
+    officials when the campaign targets their office."""
+    return official.source == directory.NAME or campaign.targets(official.elected_office)
+
+
+def custom_targets(db: Database, campaign: Campaign) -> list[directory.TargetRow]:
+    with db.reader() as session:
+        rows = session.scalars(
+            select(CustomTarget)
+            .where(CustomTarget.campaign_id == campaign.id)
+            .order_by(CustomTarget.id)
+        ).all()
+    return [
+        directory.TargetRow(
+            name=r.name,
+            office=r.office,
+            level=r.level,
+            district=r.district,
+            email=r.email,
+            phone=r.phone,
+            url=r.url,
+            postcodes=tuple(r.postcodes),
+        )
+        for r in rows
+    ]
+
+
+def replace_targets(db: Database, campaign: Campaign, rows: list[directory.TargetRow]) -> None:
+    """Make ``rows`` the campaign's custom targets, all at once."""
+    with db.write() as session:
+        session.execute(delete(CustomTarget).where(CustomTarget.campaign_id == campaign.id))
+        for row in rows:
+            session.add(
+                CustomTarget(
+                    campaign_id=campaign.id,
+                    name=row.name,
+                    office=row.office,
+                    level=row.level,
+                    district=row.district,
+                    email=row.email,
+                    phone=row.phone,
+                    url=row.url,
+                    postcodes=list(row.postcodes),
+                )
+            )
+
+
+def lookup_officials(
+    db: Database,
+    provider: Provider,
+    campaign: Campaign,
+    postcode: str,
+    ttl: float,
+    stale_max: float,
+) -> LookupResult:
+    """The officials a supporter at ``postcode`` sees for this campaign: the provider's
+    (through the cache), the campaign's custom targets covering the code, or both. When the
+    provider is down, custom targets are still offered (and the result says so)."""
+    mine = (
+        tuple(row.official() for row in custom_targets(db, campaign) if row.covers(postcode))
+        if campaign.target_mode in ("directory", "both")
+        else ()
+    )
+    if campaign.target_mode == "directory":
+        return LookupResult(postcode=postcode, officials=mine, source=directory.NAME)
+    try:
+        result = cached_lookup(db, provider, postcode, ttl, stale_max)
+    except UpstreamUnavailable:
+        if not mine:
+            raise
+        return LookupResult(
+            postcode=postcode,
+            officials=mine,
+            source=directory.NAME,
+            extra={"provider_unavailable": True},
+        )
+    if not mine:
+        return result
+    return replace(result, officials=result.officials + mine)
 
 
 @dataclass(frozen=True)
@@ -154,7 +245,7 @@ def choices(campaign: Campaign, result: LookupResult) -> list[tuple[str, list[Of
         (
             level,
             [
-                OfficialChoice(o, campaign.targets(o.elected_office), result.is_ambiguous(o))
+                OfficialChoice(o, is_targeted(campaign, o), result.is_ambiguous(o))
                 for o in officials
             ],
         )
@@ -163,7 +254,7 @@ def choices(campaign: Campaign, result: LookupResult) -> list[tuple[str, list[Of
 
 
 def targeted(campaign: Campaign, result: LookupResult) -> list[Official]:
-    return [o for o in result.officials if campaign.targets(o.elected_office)]
+    return [o for o in result.officials if is_targeted(campaign, o)]
 
 
 # -- Loading shipped campaigns from letter_templates/ -------------------------------------------
@@ -185,6 +276,18 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
             raise CampaignFileError(f"{folder}/campaign.toml: missing '{key}'")
     if meta.get("status", "live") not in STATUSES:
         raise CampaignFileError(f"{folder}/campaign.toml: status must be one of {STATUSES}")
+    if meta.get("target_mode", "provider") not in TARGET_MODES:
+        raise CampaignFileError(
+            f"{folder}/campaign.toml: target_mode must be one of {TARGET_MODES}"
+        )
+    targets: list[directory.TargetRow] = []
+    if (folder / "targets.csv").is_file():
+        try:
+            targets = directory.parse_targets_csv(
+                (folder / "targets.csv").read_bytes(), meta.get("country", "CA")
+            )
+        except directory.DirectoryError as exc:
+            raise CampaignFileError(f"{folder}/targets.csv: {exc}") from exc
     letters = []
     for path in sorted(folder.glob("letter.*.txt")):
         try:
@@ -196,6 +299,9 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
         letters.append(letter)
     if not letters:
         raise CampaignFileError(f"{folder}: no letter.<language>.txt file")
+    # Letters for a named group of officials come before the catch-all ones: the first
+    # matching letter is used.
+    letters.sort(key=lambda file: not file.applies_to)
 
     with db.write() as session:
         existing = session.scalar(select(Campaign).where(Campaign.slug == meta["slug"]))
@@ -210,6 +316,7 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
             target_offices=list(meta["target_offices"]),
             status=meta.get("status", "live"),
             goal=meta.get("goal"),
+            target_mode=meta.get("target_mode", "provider"),
         )
         session.add(campaign)
         session.flush()
@@ -233,6 +340,20 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
                     subject=file.subject,
                     body=file.body,
                     created_by="letter_templates/",
+                )
+            )
+        for row in targets:
+            session.add(
+                CustomTarget(
+                    campaign_id=campaign.id,
+                    name=row.name,
+                    office=row.office,
+                    level=row.level,
+                    district=row.district,
+                    email=row.email,
+                    phone=row.phone,
+                    url=row.url,
+                    postcodes=list(row.postcodes),
                 )
             )
         return campaign, True
@@ -259,11 +380,21 @@ def template_for(
     language: str,
     official: Official | None = None,
 ) -> LetterTemplate | None:
-    """The template version a form was rendered with, if it is this campaign's; else the
-    current one."""
+    """The template version a form was rendered with, if it is this campaign's (and, given
+    an official, a version of a letter for them); else the current one. ``.letter`` is
+    loaded: its editing mode decides which parts of the form the server takes."""
     if template_id is not None:
         with db.reader() as session:
-            template = session.get(LetterTemplate, template_id)
-        if template is not None and template.campaign_id == campaign.id:
+            template = session.get(
+                LetterTemplate, template_id, options=[joinedload(LetterTemplate.letter)]
+            )
+        if (
+            template is not None
+            and template.campaign_id == campaign.id
+            and (
+                official is None
+                or template.letter.applies(official.level, official.elected_office)
+            )
+        ):
             return template
     return current_template(db, campaign, language, official)

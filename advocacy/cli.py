@@ -13,7 +13,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
-from . import campaigns, migrate, organizers
+from . import campaigns, migrate, organizers, tallies
+from .civic import directory, make_session, us
 from .db import database
 
 
@@ -69,6 +70,86 @@ def create_organizer_command(email: str, password_stdin: bool, update: bool) -> 
     click.echo(f"Organizer {'created' if created else 'updated'}: {email.strip().lower()}")
 
 
+@click.command("refresh-us-legislators")
+@click.argument("source", metavar="FILE_OR_URL")
+@with_appcontext
+def refresh_us_legislators_command(source: str) -> None:
+    """Replace the stored members of Congress with those of a congress-legislators file
+    (legislators-current.json or .yaml), or of its URL, downloaded only then. The official
+    one: https://unitedstates.github.io/congress-legislators/legislators-current.json"""
+    config = current_app.config
+    session = make_session(config) if source.startswith(("https://", "http://")) else None
+    try:
+        records, skipped = us.refresh_legislators(
+            database(),
+            source,
+            session,
+            timeout=max(config["HTTP_TIMEOUT"], 30.0),
+            max_bytes=config["US_LEGISLATORS_MAX_BYTES"],
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    senators = sum(1 for record in records if record.chamber == "sen")
+    click.echo(
+        f"Stored {len(records)} members of Congress ({senators} senators, "
+        f"{len(records) - senators} representatives and delegates) from {source}."
+    )
+    if skipped:
+        click.echo(f"Skipped {skipped} entries without a usable current term.")
+
+
+@click.command("import-targets")
+@click.option("--campaign", "slug", required=True, help="The campaign's slug.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_targets_command(slug: str, file: Path) -> None:
+    """Replace a campaign's custom targets with those in a CSV file (columns: name, office,
+    level, district, email, phone, url, postcodes). Nothing is imported if any row is bad."""
+    campaign = campaigns.campaign_by_slug(database(), slug)
+    if campaign is None:
+        raise click.ClickException(f"no campaign with the slug {slug!r}")
+    try:
+        rows = directory.parse_targets_csv(file.read_bytes(), campaign.country,
+                                           current_app.config["TARGETS_MAX_BYTES"])
+    except directory.DirectoryError as exc:
+        for line, message in exc.errors:
+            click.echo(f"{file}:{line}: {message}", err=True)
+        raise click.ClickException("nothing imported") from exc
+    campaigns.replace_targets(database(), campaign, rows)
+    click.echo(f"{slug}: {len(rows)} custom targets")
+
+
+@click.command("tally")
+@click.option("--campaign", "slug", required=True, help="The campaign's slug.")
+@click.option("--by", type=click.Choice(tallies.BY), required=True, help="What to count by.")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First day counted (UTC).")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last day counted (UTC, included).")
+@click.option(
+    "--sort",
+    type=click.Choice(tallies.SORTS),
+    default=None,
+    help="Order of the rows (default: count-desc; by day: name-asc, oldest first).",
+)
+@click.option(
+    "--format", "output", type=click.Choice(tallies.FORMATS), default="table", show_default=True
+)
+@with_appcontext
+def tally_command(
+    slug: str, by: str, date_from: str | None, date_to: str | None, sort: str | None, output: str
+) -> None:
+    """Print a campaign's contacts counted by district, official, level, day or source: the
+    figures of the organizers' dashboard."""
+    campaign = campaigns.campaign_by_slug(database(), slug)
+    if campaign is None:
+        raise click.ClickException(f"no campaign with the slug {slug!r}")
+    try:
+        period = tallies.parse_period(date_from, date_to)
+    except tallies.InvalidPeriod as exc:
+        raise click.ClickException(str(exc)) from exc
+    result = tallies.tally(database(), campaign.id, by, period, tallies.parse_sort(sort, by))
+    click.echo(tallies.render(result, campaign, period, output), nl=output != "csv")
+
+
 def _safe_url(url: str) -> str:
     """A database URL without its password, for printing."""
     from sqlalchemy.engine import make_url
@@ -76,7 +157,14 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-COMMANDS = [init_db_command, seed_demo_command, create_organizer_command]
+COMMANDS = [
+    init_db_command,
+    seed_demo_command,
+    create_organizer_command,
+    refresh_us_legislators_command,
+    import_targets_command,
+    tally_command,
+]
 
 
 def register(app: Flask) -> None:

@@ -38,6 +38,19 @@ class Defaults:
     UK_POSTCODES_URL = "https://api.postcodes.io"
     UK_MEMBERS_URL = "https://members-api.parliament.uk"
 
+    # United States: the Census Geocoder (street address -> districts; no key), members of
+    # Congress from the congress-legislators data set (``advocacy refresh-us-legislators``),
+    # state legislators from Open States v3 only when OPENSTATES_KEY is set.
+    US_GEOCODER_URL = "https://geocoding.geo.census.gov/geocoder"
+    US_GEOCODER_BENCHMARK = "Public_AR_Current"
+    US_GEOCODER_VINTAGE = "Current_Current"
+    # Layer ids (or names) of the congressional and state legislative (upper, lower) districts
+    # in the vintage's TIGERweb map service; answers are read by layer name pattern.
+    US_GEOCODER_LAYERS = "54,56,58"
+    OPENSTATES_URL = "https://v3.openstates.org"
+    OPENSTATES_KEY = ""
+    US_LEGISLATORS_MAX_BYTES = 20 * 1024 * 1024  # the refresh command refuses larger files
+
     # Letters and the send page.
     MAILTO_MAX = 1600  # characters; longer mailto: links are cut by Gmail and others
     LETTER_SUBJECT_MAX = 200
@@ -47,8 +60,15 @@ class Defaults:
     # Where the demo campaign and other shipped templates live.
     LETTER_TEMPLATES_DIR: str | None = None  # None: <project>/letter_templates
 
+    # Organizers.
+    TARGETS_MAX_BYTES = 1024 * 1024  # largest custom-targets CSV accepted
+    LOGIN_RATE_LIMIT = "10 per minute;100 per day"  # login attempts per client address
+    # Rate-limit counters: in this process's memory by default (per worker!); use Redis
+    # (redis://host:6379/0) when several workers or hosts serve the app.
+    REDIS_URL = ""
+
     LANGUAGES = "en"  # comma-separated; the first is the default
-    MAX_CONTENT_LENGTH = 64 * 1024  # bytes of request body
+    MAX_CONTENT_LENGTH = 64 * 1024  # bytes of request body (uploads have their own limit)
 
 
 def _coerce(value: str, default: Any) -> Any:

@@ -71,6 +71,9 @@ class Campaign(Base):
     # Elected offices supporters may write to, as the provider names them ("MP", "MPP", ...).
     target_offices: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="live")  # draft, live, closed
+    # Whom supporters see: the provider's officials, the campaign's custom targets, or both.
+    target_mode: Mapped[str] = mapped_column(String(10), default="provider",
+                                             server_default="provider")
     goal: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -167,6 +170,23 @@ class ContactAction(Base):
     source: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     template: Mapped[LetterTemplate | None] = relationship()
+
+
+class CustomTarget(Base):
+    """An official from an organizer's CSV, and the postal codes (or prefixes) they cover."""
+
+    __tablename__ = "custom_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    office: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(20))
+    district: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    postcodes: Mapped[list[str]] = mapped_column(JSON, default=list)  # prefixes, or ["*"]
 
 
 class LookupCacheEntry(Base):

@@ -25,6 +25,7 @@ def campaign_data(**changes) -> dict:
         "provider": "represent",
         "target_offices": ["MP", "MPP"],
         "status": "draft",
+        "target_mode": "provider",
         "goal": "500",
     }
     data.update(changes)

@@ -142,6 +142,15 @@ def test_an_unknown_campaign_is_not_found(client):
 # -- upstream trouble ---------------------------------------------------------------------------
 
 
+@pytest.fixture
+def provider_only(db):
+    """The demo campaign without its custom targets: only Represent's officials."""
+    from advocacy.models import Campaign
+
+    with db.write() as session:
+        session.scalar(select(Campaign)).target_mode = "provider"
+
+
 @pytest.mark.parametrize(
     "failure",
     [
@@ -150,7 +159,7 @@ def test_an_unknown_campaign_is_not_found(client):
         {"body": requests.exceptions.ConnectionError("connection reset by peer")},
     ],
 )
-def test_upstream_down_gets_a_friendly_page(client, represent, failure):
+def test_upstream_down_gets_a_friendly_page(client, represent, provider_only, failure):
     for _ in range(3):
         represent.add("K1P5G4", **failure)
     response = lookup(client, "K1P 5G4")
@@ -160,14 +169,14 @@ def test_upstream_down_gets_a_friendly_page(client, represent, failure):
     assert "Please try again in a minute" in page
 
 
-def test_malformed_json_gets_a_friendly_page(client, represent):
+def test_malformed_json_gets_a_friendly_page(client, represent, provider_only):
     represent.mock.get(represent.url("K1P5G4"), body="{not json", status=200)
     response = lookup(client, "K1P 5G4")
     assert response.status_code == 503
     assert "We cannot look up officials right now" in text(response)
 
 
-def test_rate_limited_upstream_says_when_to_retry(client, represent):
+def test_rate_limited_upstream_says_when_to_retry(client, represent, provider_only):
     represent.add("K1P5G4", body={}, status=429, headers={"Retry-After": "120"})
     response = lookup(client, "K1P 5G4")
     assert response.status_code == 503
@@ -408,9 +417,9 @@ def test_thanks_lists_the_targeted_officials_not_yet_written_to(client, represen
     assert "Mark Placeholder" not in thanks  # not targeted
     officials = text(client.get(f"{BASE}/officials"))
     assert "You have written to this official" in officials
-    mpp_link = next(h for h in write_links(thanks))
-    page = client.get(mpp_link).get_data(as_text=True)
-    thanks = text(confirm(client, mpp_link, text(review(client, mpp_link, page))))
+    for link in write_links(thanks):  # the MPP, then the Prime Minister (a custom target)
+        page = client.get(link).get_data(as_text=True)
+        thanks = text(confirm(client, link, text(review(client, link, page))))
     assert "You have written to every official this campaign targets" in thanks
 
 
@@ -534,3 +543,38 @@ def test_a_source_code_is_carried_through_the_path_without_a_cookie(client, repr
 def test_a_malformed_source_is_ignored(client, represent, db, raw):
     page = client.get(f"{BASE}/", query_string={"source": raw}).get_data(as_text=True)
     assert f'action="{BASE}/lookup"' in page
+
+
+# -- custom targets (the demo campaign adds the Prime Minister for every postal code) -----------
+
+
+def test_custom_targets_are_listed_with_the_providers_officials(client, represent):
+    represent.add("K1P5G4")
+    page = text(lookup(client, "K1P 5G4"))
+    assert "Write to Prime Minister of Canada" in page
+    assert "Write to Alexandra Placeholder" in page
+
+
+def test_a_custom_target_gets_its_own_letter(client, represent, db):
+    link, page = open_letter(client, represent, "K1P 5G4", "Prime Minister of Canada")
+    assert textarea(page, "body").startswith("Dear Prime Minister,")
+    send = text(review(client, link, page))
+    assert mailto_of(send).startswith("mailto:pm@pm.gc.ca?subject=Your%20government")
+    confirm(client, link, send)
+    [action] = actions(db)
+    assert (action.official_name, action.provider, action.level) == (
+        "Prime Minister of Canada",
+        "directory",
+        "federal",
+    )
+
+
+def test_custom_targets_are_offered_when_the_provider_is_down(client, represent):
+    for _ in range(3):
+        represent.add("K1P5G4", body={}, status=503)
+    response = lookup(client, "K1P 5G4")
+    assert response.status_code == 200
+    page = text(response)
+    assert "only the campaign's own targets are shown" in page
+    assert "Write to Prime Minister of Canada" in page
+    assert "Alexandra Placeholder" not in page

@@ -74,10 +74,21 @@ def _provider(campaign: Campaign) -> civic.Provider:
     return current_app.extensions["advocacy_providers"][campaign.provider]
 
 
-def _lookup(campaign: Campaign, postcode: str) -> civic.LookupResult:
+def _lookup(campaign: Campaign, postcode: str, address: str | None = None) -> civic.LookupResult:
+    provider = _provider(campaign)
+    if getattr(provider, "needs_address", False):
+        # Never cached by address: geocoded once from the address, then listed again from the
+        # districts kept in the session (public identifiers, never the address).
+        if address:
+            return provider.lookup(postcode, address=address)
+        try:
+            return provider.lookup(postcode, districts=_saved_districts(campaign, postcode))
+        except civic.AddressNotFound:
+            flash(_("Please enter your ZIP code and street address again."))
+            abort(redirect(url_for(".campaign", slug=campaign.slug)))
     config = current_app.config
-    return civic.cached_lookup(
-        database(), _provider(campaign), postcode, config["LOOKUP_TTL"], config["LOOKUP_STALE_MAX"]
+    return campaigns.lookup_officials(
+        database(), provider, campaign, postcode, config["LOOKUP_TTL"], config["LOOKUP_STALE_MAX"]
     )
 
 
@@ -92,6 +103,8 @@ def _postcode_message(campaign: Campaign) -> str:
             "A UK postcode has two parts, like SW1A 1AA or M1 1AE. The first part alone, "
             "like SW1A, also works: we then list the MP of every constituency it covers."
         )
+    if campaign.country == "US":
+        return _("A ZIP code has five digits, like 20500, or nine, like 20500-0003.")
     return _("Please check your postal code.")
 
 
@@ -121,6 +134,20 @@ def not_found_message(exc: civic.PostcodeNotFound) -> str:
     )
 
 
+def _address_message(exc: civic.AddressNotFound, address: str | None) -> str:
+    if not address:
+        return _("Please enter your street address: your ZIP code alone may be in two districts.")
+    if exc.ambiguous:
+        return _(
+            "This address matches places in different districts. Please add your city and "
+            "state, like 1600 Pennsylvania Ave NW, Washington, DC."
+        )
+    return _(
+        "We could not find this address. Please check the house number and street, and add "
+        "your city and state."
+    )
+
+
 def _session_postcode(campaign: Campaign) -> str | None:
     """The postal code this browser looked up for this campaign, if any."""
     saved = session.get("postcode")
@@ -129,9 +156,21 @@ def _session_postcode(campaign: Campaign) -> str | None:
     return None
 
 
+def _saved_districts(campaign: Campaign, postcode: str) -> dict | None:
+    """The districts found for this campaign and postal code's address, if this browser
+    looked one up (providers that need an address)."""
+    saved = session.get("postcode")
+    if isinstance(saved, dict) and (saved.get("campaign"), saved.get("code")) == (
+        campaign.slug,
+        postcode,
+    ):
+        return saved.get("districts")
+    return None
+
+
 def _official_or_404(campaign: Campaign, result: civic.LookupResult, key: str) -> civic.Official:
     official = result.find(key)
-    if official is None or not campaign.targets(official.elected_office):
+    if official is None or not campaigns.is_targeted(campaign, official):
         abort(
             404,
             description=_("This official is not one this campaign writes to for your postal code."),
@@ -159,7 +198,14 @@ def _photo_signer() -> URLSafeSerializer:
 
 @bp.app_context_processor
 def _template_helpers():
-    return {"photo_token": lambda url: _photo_signer().dumps(url)}
+    return {
+        "photo_token": lambda url: _photo_signer().dumps(url),
+        "needs_address": lambda campaign: getattr(
+            current_app.extensions["advocacy_providers"].get(campaign.provider),
+            "needs_address",
+            False,
+        ),
+    }
 
 
 # -- pages --------------------------------------------------------------------------------------
@@ -184,16 +230,26 @@ def lookup(slug: str):
     form = PostcodeForm()
     if not form.validate():
         return render_template("public/campaign.html", campaign=campaign, form=form), 422
+    needs_address = getattr(_provider(campaign), "needs_address", False)
+    address = (form.address.data or "").strip() if needs_address else None
     try:
         postcode = _provider(campaign).normalize(form.postcode.data)
-        _lookup(campaign, postcode)
+        if address == "":
+            raise civic.AddressNotFound(postcode)
+        result = _lookup(campaign, postcode, address)
     except civic.InvalidPostcode:
         form.postcode.errors.append(_postcode_message(campaign))
         return render_template("public/campaign.html", campaign=campaign, form=form), 422
     except civic.PostcodeNotFound as exc:
         form.postcode.errors.append(not_found_message(exc))
         return render_template("public/campaign.html", campaign=campaign, form=form), 404
-    session["postcode"] = {"campaign": campaign.slug, "code": postcode}
+    except civic.AddressNotFound as exc:
+        form.address.errors.append(_address_message(exc, address))
+        return render_template("public/campaign.html", campaign=campaign, form=form), 422
+    saved = {"campaign": campaign.slug, "code": postcode}
+    if result.extra.get("districts"):
+        saved["districts"] = result.extra["districts"]  # public identifiers, not the address
+    session["postcode"] = saved
     return redirect(url_for(".officials", slug=campaign.slug), code=303)
 
 
@@ -335,7 +391,10 @@ def sent(slug: str, key: str):
     written = session.get("written", {})
     written[campaign.slug] = sorted({*written.get(campaign.slug, []), official.key})
     session["written"] = written
-    session["postcode"] = {"campaign": campaign.slug, "code": postcode}
+    districts = _saved_districts(campaign, postcode)
+    session["postcode"] = {"campaign": campaign.slug, "code": postcode} | (
+        {"districts": districts} if districts else {}
+    )
     return redirect(url_for(".thanks", slug=campaign.slug), code=303)
 
 

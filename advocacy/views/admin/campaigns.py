@@ -61,6 +61,14 @@ class CampaignForm(FlaskForm):
         _l("Offices supporters may write to"),
         validators=[DataRequired(_l("Choose at least one office."))],
     )
+    target_mode = SelectField(
+        _l("Whom supporters may write to"),
+        choices=[
+            SelectChoice("provider", _l("Officials from the provider")),
+            SelectChoice("directory", _l("Only this campaign's custom targets")),
+            SelectChoice("both", _l("Both")),
+        ],
+    )
     status = SelectField(
         _l("Status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()]
     )
@@ -137,5 +145,6 @@ def _fields(form: CampaignForm) -> dict:
         "country": provider.country,
         "target_offices": list(form.target_offices.data),
         "status": form.status.data,
+        "target_mode": form.target_mode.data,
         "goal": form.goal.data,
     }
