@@ -10,6 +10,7 @@ import requests
 from . import http
 from .cache import Provider, cached_lookup
 from .errors import (
+    AddressNotFound,
     CivicError,
     InvalidPostcode,
     PostcodeNotFound,
@@ -20,8 +21,10 @@ from .officials import LookupResult, Official
 from .photos import PhotoCache
 from .represent import RepresentProvider
 from .uk import UKProvider
+from .us import USProvider
 
 __all__ = [
+    "AddressNotFound",
     "CivicError",
     "InvalidPostcode",
     "LookupResult",
@@ -62,5 +65,18 @@ def build_providers(config: Mapping[str, Any], session: requests.Session) -> dic
             session=session,
             timeout=config["HTTP_TIMEOUT"],
             deadline=config["LOOKUP_DEADLINE"],
+        ),
+        USProvider.name: USProvider(
+            geocoder_url=config["US_GEOCODER_URL"],
+            session=session,
+            timeout=config["HTTP_TIMEOUT"],
+            deadline=config["LOOKUP_DEADLINE"],
+            benchmark=config["US_GEOCODER_BENCHMARK"],
+            vintage=config["US_GEOCODER_VINTAGE"],
+            layers=config["US_GEOCODER_LAYERS"],
+            openstates_url=config["OPENSTATES_URL"],
+            openstates_key=config["OPENSTATES_KEY"],
+            ttl=config["LOOKUP_TTL"],
+            stale_max=config["LOOKUP_STALE_MAX"],
         ),
     }

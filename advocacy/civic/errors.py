@@ -33,6 +33,16 @@ class PostcodeTerminated(PostcodeNotFound):
         self.month = month
 
 
+class AddressNotFound(CivicError):
+    """A street address the geocoder could not place (or placed in several districts), or no
+    address where the provider needs one. Never carries the address: it may be logged."""
+
+    def __init__(self, postcode: str, ambiguous: bool = False) -> None:
+        super().__init__("address matches several places" if ambiguous else "address not found")
+        self.postcode = postcode
+        self.ambiguous = ambiguous
+
+
 class UpstreamUnavailable(CivicError):
     """The provider is down, slow, rate-limiting or answered something we cannot read."""
 

@@ -67,7 +67,21 @@ def normalize_gb_outcode(raw: str) -> str:
     return code
 
 
-NORMALIZERS = {"CA": normalize_ca, "GB": normalize_gb}
+# A US ZIP code: five digits, or ZIP+4 ("20500-0003"); spaces and any dash around the hyphen.
+_US = re.compile(r"([0-9]{5})(?:[\s\-\u2010-\u2015\u2212]*([0-9]{4}))?")
+
+
+def normalize_us(raw: str) -> str:
+    """A US ZIP code in its canonical form, ``"20500"`` or ``"20500-0003"``."""
+    if not isinstance(raw, str) or len(raw) > MAX_INPUT:
+        raise InvalidPostcode(str(raw)[:MAX_INPUT], "US")
+    match = _US.fullmatch(unicodedata.normalize("NFKC", raw).strip())
+    if match is None:
+        raise InvalidPostcode(raw, "US")
+    return f"{match[1]}-{match[2]}" if match[2] else match[1]
+
+
+NORMALIZERS = {"CA": normalize_ca, "GB": normalize_gb, "US": normalize_us}
 
 
 def normalize(country: str, raw: str) -> str:
@@ -80,6 +94,9 @@ def normalize(country: str, raw: str) -> str:
 
 
 def prefix(postcode: str) -> str:
-    """The part of a normalised postal code that may be stored: its first three characters
-    (Canada's forward sortation area), which covers thousands of households."""
+    """The part of a normalised postal code that may be stored, which covers thousands of
+    households: the first three characters of a Canadian code (its forward sortation area),
+    the first three digits of a US ZIP code (its ZIP3 area, also for ZIP+4)."""
+    if _US.fullmatch(postcode):
+        return postcode[:3]
     return postcode.replace(" ", "")[:3]

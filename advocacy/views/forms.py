@@ -30,6 +30,13 @@ class PostcodeForm(FlaskForm):
             "inputmode": "text",
         },
     )
+    # Only for providers that need it (a US ZIP code can span districts): shown by the
+    # template when the campaign's provider needs_address; sent to the geocoder, never stored.
+    address = StringField(
+        _l("Street address"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "street-address"},
+    )
 
 
 class LetterForm(FlaskForm):
