@@ -80,11 +80,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
 
-    from .views import admin, errors, public
+    from .views import admin, errors, public, security
 
     app.register_blueprint(public.bp)
     app.register_blueprint(admin.bp)
     errors.register(app)
+    security.register(app)
 
     from .cli import register
 

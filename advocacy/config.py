@@ -60,6 +60,16 @@ class Defaults:
     # Where the demo campaign and other shipped templates live.
     LETTER_TEMPLATES_DIR: str | None = None  # None: <project>/letter_templates
 
+    # Security.
+    # Who may embed the app in a frame (CSP frame-ancestors): 'none', or e.g.
+    # "https://our-campaign.example" for an embed on the campaign's own site.
+    FRAME_ANCESTORS = "'none'"
+    # How many reverse proxies in front of the app set X-Forwarded-For (0: none; the client
+    # address is then the connection's). Never trust the header beyond that.
+    PROXY_HOPS = 0
+    LOOKUP_RATE_LIMIT = "20 per minute;300 per day"  # postal-code lookups per client address
+    SEND_RATE_LIMIT = "10 per minute;100 per day"  # confirmed letters per client address
+
     # Organizers.
     TARGETS_MAX_BYTES = 1024 * 1024  # largest custom-targets CSV accepted
     LOGIN_RATE_LIMIT = "10 per minute;100 per day"  # login attempts per client address

@@ -10,4 +10,4 @@ babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 # Client addresses are used only as in-memory (or Redis) counter keys, never stored with data.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)

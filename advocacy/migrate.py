@@ -19,7 +19,7 @@ def alembic_config(db: Database) -> Config:
     return config
 
 
-def upgrade(db: Database, revision: str = "heads") -> None:
+def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the database schema up to ``revision``."""
     config = alembic_config(db)
     with db.engine.begin() as connection:

@@ -29,7 +29,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from .. import actions, campaigns, civic, letters, mail
 from ..civic.postcodes import prefix
 from ..db import database
-from ..models import Campaign
+from ..extensions import limiter
+from ..models import Campaign, LetterTemplate
 from .forms import ConfirmSentForm, LetterForm, PostcodeForm
 
 bp = Blueprint("public", __name__)
@@ -224,7 +225,12 @@ def campaign(slug: str):
     return render_template("public/campaign.html", campaign=_campaign(slug), form=PostcodeForm())
 
 
+def _limit(name: str):
+    return lambda: current_app.config[name]
+
+
 @bp.post("/c/<slug>/lookup")
+@limiter.limit(_limit("LOOKUP_RATE_LIMIT"))
 def lookup(slug: str):
     campaign = _campaign(slug)
     form = PostcodeForm()
@@ -280,21 +286,76 @@ def write(slug: str, key: str):
     result = _lookup(campaign, postcode)
     official = _official_or_404(campaign, result, key)
     template = campaigns.current_template(database(), campaign, _locale(), official)
-    letter = letters.render_letter(
-        template.subject, template.body, official, campaign.title, _today()
-    )
+    if template is None:
+        abort(404, description=_("This campaign has no letter for this official yet."))
+    letter = _letter_parts(campaign, official, template)
+    locked = letter if template.letter.editing == "blocks" else None
     form = LetterForm(
         data={
             "subject": letter.subject,
             "body": letter.body,
+            "blocks": [part.text for part in letter.blocks] if locked else [],
             "postcode": postcode,
             "token": actions.new_token(),
             "template_id": template.id,
         }
     )
     return render_template(
-        "public/letter.html", campaign=campaign, official=official, result=result, form=form
+        "public/letter.html",
+        campaign=campaign,
+        official=official,
+        result=result,
+        form=form,
+        locked=locked,
     )
+
+
+def _letter_parts(
+    campaign: Campaign,
+    official: civic.Official,
+    template: LetterTemplate,
+    supporter: dict[str, str] | None = None,
+) -> letters.LetterParts:
+    """The campaign's letter for this official, in locked and editable parts. Templates are
+    checked when saved; one that still fails here (too long once filled in) is logged."""
+    config = current_app.config
+    try:
+        return letters.render_parts(
+            template.subject,
+            template.body,
+            official,
+            campaign.title,
+            _today(),
+            supporter,
+            body_max=config["LETTER_BODY_MAX"],
+            subject_max=config["LETTER_SUBJECT_MAX"],
+        )
+    except letters.LetterError as exc:
+        current_app.logger.error("letter template %s cannot be rendered: %s", template.id, exc)
+        abort(
+            503, description=_("This letter cannot be prepared right now. Please try again later.")
+        )
+
+
+def _lock(
+    campaign: Campaign, official: civic.Official, template: LetterTemplate | None, form: LetterForm
+) -> letters.LetterParts | None:
+    """For a "blocks" letter: the subject and locked text rendered again by the server from
+    the template version, with the supporter's text only in the editable blocks (whatever
+    else the form says is ignored). None for a "free" letter."""
+    if template is None or template.letter.editing != "blocks":
+        return None
+    limit = current_app.config["SUPPORTER_FIELD_MAX"]
+    supporter = {"name": (form.name.data or "")[:limit], "city": (form.city.data or "")[:limit]}
+    locked = _letter_parts(campaign, official, template, supporter)
+    defaults = locked.blocks
+    while len(form.blocks) > len(defaults):
+        form.blocks.pop_entry()
+    while len(form.blocks) < len(defaults):  # a form without them: the default text
+        form.blocks.append_entry(defaults[len(form.blocks)].text)
+    form.subject.data = locked.subject
+    form.body.data = letters.assemble(locked, [entry.data or "" for entry in form.blocks])
+    return locked
 
 
 @bp.post("/c/<slug>/write/<key>")
@@ -304,9 +365,18 @@ def review(slug: str, key: str):
     postcode = _provider(campaign).normalize(form.postcode.data or "")
     result = _lookup(campaign, postcode)
     official = _official_or_404(campaign, result, key)
+    template = campaigns.template_for(
+        database(), campaign, form.template_id.data, _locale(), official
+    )
+    locked = _lock(campaign, official, template, form)
     if not form.validate():
         return render_template(
-            "public/letter.html", campaign=campaign, official=official, result=result, form=form
+            "public/letter.html",
+            campaign=campaign,
+            official=official,
+            result=result,
+            form=form,
+            locked=locked,
         ), 422
     shown = postcode if form.show_postcode.data != "prefix" else prefix(postcode)
     body = letters.sign(form.body.data, form.name.data or "", form.city.data or "", shown)
@@ -319,7 +389,11 @@ def review(slug: str, key: str):
             # this shorter link opens with the address and subject filled in.
             link, short_link = "", mail.mailto_link(official.email, subject)
     confirm = ConfirmSentForm(
-        data={"postcode": postcode, "token": form.token.data, "template_id": form.template_id.data}
+        data={
+            "postcode": postcode,
+            "token": form.token.data,
+            "template_id": template.id if template else form.template_id.data,
+        }
     )
     return render_template(
         "public/send.html",
@@ -341,6 +415,10 @@ def letter_after_expired_form(slug: str, key: str):
     form = LetterForm()  # the submitted fields, and a new token in hidden_tag()
     postcode = _provider(campaign).normalize(form.postcode.data or "")
     official = _official_or_404(campaign, _lookup(campaign, postcode), key)
+    template = campaigns.template_for(
+        database(), campaign, form.template_id.data, _locale(), official
+    )
+    locked = _lock(campaign, official, template, form)
     flash(
         _(
             "Your page had expired, so we could not accept it. Nothing you wrote is lost: "
@@ -348,11 +426,12 @@ def letter_after_expired_form(slug: str, key: str):
         )
     )
     return render_template(
-        "public/letter.html", campaign=campaign, official=official, form=form
+        "public/letter.html", campaign=campaign, official=official, form=form, locked=locked
     ), 400
 
 
 @bp.post("/c/<slug>/sent/<key>")
+@limiter.limit(_limit("SEND_RATE_LIMIT"))
 def sent(slug: str, key: str):
     campaign = _campaign(slug)
     form = ConfirmSentForm()
