@@ -96,7 +96,12 @@ def normalize(country: str, raw: str) -> str:
 def prefix(postcode: str) -> str:
     """The part of a normalised postal code that may be stored, which covers thousands of
     households: the first three characters of a Canadian code (its forward sortation area),
-    the first three digits of a US ZIP code (its ZIP3 area, also for ZIP+4)."""
+    the outward code of a UK postcode (``SW1A`` of ``SW1A 1AA``: its postcode district), the
+    first three digits of a US ZIP code (its ZIP3 area, also for ZIP+4)."""
     if _US.fullmatch(postcode):
         return postcode[:3]
-    return postcode.replace(" ", "")[:3]
+    if " " in postcode:  # "K1A 0B1" -> "K1A"; "SW1A 1AA" -> "SW1A"
+        return postcode.split(" ", 1)[0]
+    if _GB_OUTCODE.fullmatch(postcode):  # an outward code typed alone
+        return postcode
+    return postcode[:3]
