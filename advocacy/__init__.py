@@ -9,6 +9,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 
 from . import civic
+from .civic.budget import GuardedProvider, UpstreamGuard
 from . import config as config_module
 from .db import Database, close_session
 from .extensions import babel, csrf, limiter, login_manager
@@ -61,7 +62,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT"]
     )
     session = civic.make_session(app.config)
-    app.extensions["advocacy_providers"] = civic.build_providers(app.config, session)
+    guard = UpstreamGuard(
+        app.extensions["advocacy_db"],
+        per_minute=app.config["UPSTREAM_BUDGET_PER_MINUTE"],
+        failure_threshold=app.config["UPSTREAM_FAILURE_THRESHOLD"],
+        cooldown=app.config["UPSTREAM_COOLDOWN"],
+    )
+    app.extensions["advocacy_providers"] = {
+        name: GuardedProvider(provider, guard)
+        for name, provider in civic.build_providers(app.config, session).items()
+    }
     app.extensions["advocacy_photos"] = civic.PhotoCache(session, app.config["HTTP_TIMEOUT"])
     app.teardown_appcontext(close_session)
 

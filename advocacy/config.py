@@ -31,6 +31,12 @@ class Defaults:
     LOOKUP_DEADLINE = 10.0  # seconds, for one whole lookup with its retries
     LOOKUP_TTL = 86400  # seconds a cached lookup is fresh (1 day)
     LOOKUP_STALE_MAX = 30 * 86400  # seconds a cached lookup may be served when upstream fails
+    # Shared by all workers (in the database): lookups started per provider per minute.
+    # Represent allows 60 requests a minute per client; retries of a failing call come on
+    # top, which the circuit breaker bounds.
+    UPSTREAM_BUDGET_PER_MINUTE = 40
+    UPSTREAM_FAILURE_THRESHOLD = 5  # failures in a row that open the circuit
+    UPSTREAM_COOLDOWN = 30.0  # seconds an open circuit leaves the upstream alone
     USER_AGENT = "Advocacy/0.1 (letters to elected officials; +https://github.com/advocacy)"
 
     # United Kingdom: postcodes.io (postcode -> constituency) and the UK Parliament Members API

@@ -189,6 +189,18 @@ class CustomTarget(Base):
     postcodes: Mapped[list[str]] = mapped_column(JSON, default=list)  # prefixes, or ["*"]
 
 
+class UpstreamState(Base):
+    """Per provider: this minute's budget of calls, and the circuit breaker's state."""
+
+    __tablename__ = "upstream_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    open_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class LookupCacheEntry(Base):
     """A provider's answer for one postal code, kept for the lookup TTL (and served stale
     when the provider is down)."""

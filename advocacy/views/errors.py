@@ -7,9 +7,11 @@ import math
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .. import civic
+from ..civic.budget import UpstreamBusy
 from . import public
 
 
@@ -21,31 +23,56 @@ def _page(status: int, title: str, message: str, headers: dict[str, str] | None 
     )
 
 
+def try_again(wait: float | None) -> str:
+    """When to try again, in words: seconds, minutes, or "in a minute" when unknown."""
+    if not wait:
+        return _("Please try again in a minute.")
+    wait = max(1, math.ceil(wait))
+    if wait < 120:
+        return _("Please try again in %(seconds)s seconds.", seconds=wait)
+    return _("Please try again in %(minutes)s minutes.", minutes=math.ceil(wait / 60))
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(civic.UpstreamUnavailable)
     def upstream_unavailable(exc: civic.UpstreamUnavailable):
         app.logger.warning("upstream unavailable: %s", exc.reason)
         headers = {}
         if exc.retry_after:
-            wait = max(1, math.ceil(exc.retry_after))
-            headers["Retry-After"] = str(wait)
-            when = (
-                _("Please try again in %(seconds)s seconds.", seconds=wait)
-                if wait < 120
-                else _("Please try again in %(minutes)s minutes.", minutes=math.ceil(wait / 60))
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        if isinstance(exc, UpstreamBusy):
+            title = _("Many people are writing right now")
+            message = _(
+                "To stay within what the service that lists officials allows, we pace our "
+                "requests to it, and this minute's share is used up. Nothing you entered was "
+                "recorded."
             )
         else:
-            when = _("Please try again in a minute.")
-        return _page(
-            503,
-            _("We cannot look up officials right now"),
-            _(
+            title = _("We cannot look up officials right now")
+            message = _(
                 "The service that tells us who represents each postal code is not "
                 "answering. Nothing you entered was recorded."
             )
-            + " "
-            + when,
-            headers,
+        return _page(503, title, message + " " + try_again(exc.retry_after), headers)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(exc: OperationalError):
+        # SQLite waited SQLITE_BUSY_TIMEOUT for another writer's lock (retrying all the
+        # while) and gave up: the transaction was rolled back, so the supporter may safely
+        # submit the same form again (its token keeps it counted once). Anything else is a
+        # real fault, for the 500 page.
+        if "database is locked" not in str(exc.orig):
+            raise exc
+        app.logger.warning("database locked for %s %s", request.method, request.path)
+        return _page(
+            503,
+            _("We are very busy right now"),
+            _(
+                "Too many people are writing at this moment and we could not save your "
+                "action. Nothing was recorded. Please try again in a few seconds: press the "
+                "button again."
+            ),
+            {"Retry-After": "5"},
         )
 
     @app.errorhandler(civic.InvalidPostcode)

@@ -12,6 +12,7 @@ from flask_limiter.errors import RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import limiter
+from .errors import try_again
 
 
 def content_security_policy(frame_ancestors: str) -> str:
@@ -60,10 +61,6 @@ def register(app: Flask) -> None:
     def rate_limited(exc: RateLimitExceeded):
         current = limiter.current_limit
         wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
-        if wait < 120:
-            when = _("Please try again in %(seconds)s seconds.", seconds=wait)
-        else:
-            when = _("Please try again in %(minutes)s minutes.", minutes=math.ceil(wait / 60))
         page = render_template(
             "error.html",
             status=429,
@@ -73,6 +70,6 @@ def register(app: Flask) -> None:
                 "protect the campaign from abuse. Nothing you already sent is lost."
             )
             + " "
-            + when,
+            + try_again(wait),
         )
         return page, 429, {"Retry-After": str(wait)}
