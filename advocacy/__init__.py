@@ -9,8 +9,8 @@ from flask import Flask, request
 from flask_babel import get_locale
 
 from . import civic
-from .civic.budget import GuardedProvider, UpstreamGuard
 from . import config as config_module
+from .civic.budget import GuardedProvider, UpstreamGuard
 from .db import Database, close_session
 from .extensions import babel, csrf, limiter, login_manager
 from .markup import render_markdown
