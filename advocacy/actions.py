@@ -14,7 +14,7 @@ from .civic.postcodes import prefix
 from .db import Database
 from .models import Campaign, ContactAction, LetterTemplate
 
-METHODS = ("mailto", "web_form", "phone")
+METHODS = ("mailto", "web_form", "phone", "email")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 _SOURCE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
 

@@ -66,6 +66,20 @@ class Defaults:
     # Where the demo campaign and other shipped templates live.
     LETTER_TEMPLATES_DIR: str | None = None  # None: <project>/letter_templates
 
+    # Email delivery (optional, per campaign): letters sent by the app after the supporter
+    # confirms their address. Off unless SMTP_URL is set, e.g. smtp+starttls://user:pw@host.
+    SMTP_URL = ""
+    SMTP_TIMEOUT = 10.0
+    MAIL_FROM = "letters@localhost"  # an address of the app's own domain (for DMARC)
+    MAIL_FROM_NAME = "Advocacy"
+    BOUNCE_ADDRESS = ""  # default: bounces@<MAIL_FROM's domain>; VERP tags are added
+    PUBLIC_URL = "http://127.0.0.1:5000"  # the app's address, for links in emails
+    CONFIRM_TTL = 86400  # seconds: unconfirmed letters and their addresses are then deleted
+    DELIVERY_MAX_ATTEMPTS = 5
+    LETTER_TEXT_KEEP = 3 * 86400  # seconds a sent letter's text is kept (to answer a bounce)
+    REPEAT_WINDOW = 86400  # seconds: one letter per address, official and campaign
+    EMAIL_PEPPER = ""  # key for the HMAC of supporter addresses; default: from SECRET_KEY
+
     # Security.
     # Who may embed the app in a frame (CSP frame-ancestors): 'none', or e.g.
     # "https://our-campaign.example" for an embed on the campaign's own site.

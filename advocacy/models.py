@@ -71,6 +71,8 @@ class Campaign(Base):
     # Elected offices supporters may write to, as the provider names them ("MP", "MPP", ...).
     target_offices: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="live")  # draft, live, closed
+    # Whether supporters may have the app send their letter by email (when SMTP is set up).
+    server_delivery: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Whom supporters see: the provider's officials, the campaign's custom targets, or both.
     target_mode: Mapped[str] = mapped_column(String(10), default="provider",
                                              server_default="provider")
@@ -187,6 +189,48 @@ class CustomTarget(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     url: Mapped[str] = mapped_column(String(500), default="")
     postcodes: Mapped[list[str]] = mapped_column(JSON, default=list)  # prefixes, or ["*"]
+
+
+class Delivery(Base):
+    """A letter the app sends by email for a supporter, after they confirm their address.
+
+    The supporter's address and name are kept only until the letter is sent (and deleted with
+    the row if it is never confirmed); ``email_hmac`` (keyed, not a plain hash) remains to
+    tell repeat letters apart. The letter's text is kept a few days after sending, so a
+    bounce can still be answered with a "send it yourself" link, then cleared.
+    """
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("letter_templates.id"))
+    contact_action_id: Mapped[int | None] = mapped_column(ForeignKey("contact_actions.id"))
+    official_key: Mapped[str] = mapped_column(String(32))
+    official_name: Mapped[str] = mapped_column(String(200))
+    official_office: Mapped[str] = mapped_column(String(100))
+    official_email: Mapped[str] = mapped_column(String(254))
+    district_name: Mapped[str] = mapped_column(String(200))
+    district_id: Mapped[str] = mapped_column(String(100), default="")
+    level: Mapped[str] = mapped_column(String(20))
+    provider: Mapped[str] = mapped_column(String(40))
+    postcode_prefix: Mapped[str] = mapped_column(String(4))
+    source: Mapped[str] = mapped_column(String(40), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    supporter_name: Mapped[str] = mapped_column(String(100), default="")
+    supporter_email: Mapped[str] = mapped_column(String(254), default="")
+    email_hmac: Mapped[str] = mapped_column(String(64), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # the letter form's token
+    # unconfirmed, queued, sending, sent, failed, bounced
+    status: Mapped[str] = mapped_column(String(12), default="unconfirmed", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    message_id: Mapped[str] = mapped_column(String(250), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class UpstreamState(Base):

@@ -1,0 +1,412 @@
+"""Letters the app sends by email for a supporter (when a campaign offers it and SMTP is set
+up): requested -> the supporter confirms their address -> queued -> sent by ``advocacy
+deliver`` outside any request, with retries -> sent, failed or bounced.
+
+The contact is counted when the supporter confirms. Their address and name are deleted once
+the letter is sent (or with the whole request if it is never confirmed within the TTL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import delete, func, or_, select, update
+
+from . import mail
+from .actions import record_contact
+from .civic.officials import Official
+from .civic.postcodes import prefix
+from .db import Database
+from .models import Campaign, Delivery, LetterTemplate
+
+BACKOFF = (60, 300, 1800, 7200, 21600)  # seconds before attempts 2, 3, ...
+CLAIM_TIMEOUT = timedelta(minutes=10)  # a "sending" claim older than this was abandoned
+
+
+class AlreadySent(Exception):
+    """This address already had a letter sent to this official in this campaign recently."""
+
+
+class Expired(Exception):
+    """The confirmation came after the TTL: the request (and the address) are gone."""
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who the app's mail comes from and where bounces go."""
+
+    smtp: mail.SmtpSettings
+    from_address: str
+    from_name: str
+    bounce_address: str  # "bounces@our-domain.example": VERP addresses are built on it
+    secret: bytes  # signs VERP addresses so bounces cannot be forged
+
+    @property
+    def domain(self) -> str:
+        return self.from_address.rsplit("@", 1)[-1]
+
+    def verp(self, delivery_id: int) -> str:
+        local, domain = self.bounce_address.rsplit("@", 1)
+        return f"{local}+{delivery_id}.{verp_signature(self.secret, delivery_id)}@{domain}"
+
+
+def verp_signature(secret: bytes, delivery_id: int) -> str:
+    return hmac.new(secret, f"bounce:{delivery_id}".encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def sender_from_config(config: Mapping[str, Any]) -> Sender | None:
+    """The app's Sender, or None when SMTP is not configured (then letters go by mailto)."""
+    if not config.get("SMTP_URL"):
+        return None
+    from_address = mail.checked_address(config["MAIL_FROM"], "ADVOCACY_MAIL_FROM")
+    bounce = config.get("BOUNCE_ADDRESS") or f"bounces@{from_address.rsplit('@', 1)[1]}"
+    return Sender(
+        smtp=mail.SmtpSettings.from_url(config["SMTP_URL"], timeout=config["SMTP_TIMEOUT"]),
+        from_address=from_address,
+        from_name=config["MAIL_FROM_NAME"],
+        bounce_address=mail.checked_address(bounce, "ADVOCACY_BOUNCE_ADDRESS"),
+        secret=secret_bytes(config, "bounce"),
+    )
+
+
+def secret_bytes(config: Mapping[str, Any], purpose: str) -> bytes:
+    """A key for one purpose, derived from the app's secret key (or the configured pepper
+    for email hashes), so that no two uses share a key."""
+    base = config.get("EMAIL_PEPPER") if purpose == "email" else ""
+    base = base or config["SECRET_KEY"]
+    return hmac.new(base.encode(), f"advocacy:{purpose}".encode(), hashlib.sha256).digest()
+
+
+def _serializer(config: Mapping[str, Any], salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(config["SECRET_KEY"], salt=salt)
+
+
+def confirm_token(config: Mapping[str, Any], delivery_id: int) -> str:
+    """The signed part of a confirmation link; it expires after ADVOCACY_CONFIRM_TTL."""
+    return _serializer(config, "delivery-confirm").dumps(delivery_id)
+
+
+def read_confirm_token(config: Mapping[str, Any], token: str) -> int | None:
+    try:
+        value = _serializer(config, "delivery-confirm").loads(token, max_age=config["CONFIRM_TTL"])
+    except BadData:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def status_token(config: Mapping[str, Any], delivery_id: int) -> str:
+    """The signed part of a letter's status page address (no expiry: it shows no address)."""
+    return _serializer(config, "delivery-status").dumps(delivery_id)
+
+
+def read_status_token(config: Mapping[str, Any], token: str) -> int | None:
+    try:
+        value = _serializer(config, "delivery-status").loads(token)
+    except BadData:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def request_delivery(
+    db: Database,
+    campaign: Campaign,
+    template: LetterTemplate | None,
+    official: Official,
+    postcode: str,
+    subject: str,
+    body: str,
+    supporter_name: str,
+    supporter_email: str,
+    token: str,
+    pepper: bytes,
+    repeat_window: timedelta,
+    source: str = "",
+) -> Delivery:
+    """Keep a letter until its sender confirms their address. The same form token gives the
+    same request; the same address, official and campaign within ``repeat_window`` is refused."""
+    address = mail.checked_address(supporter_email, "email address")
+    mail.header_safe(subject, "subject")
+    mail.header_safe(supporter_name, "name")
+    keyed = mail.email_hmac(address, pepper)
+    with db.write() as session:
+        existing = session.scalar(select(Delivery).where(Delivery.token == token))
+        if existing is not None:
+            return existing
+        recent = session.scalar(
+            select(Delivery.id).where(
+                Delivery.email_hmac == keyed,
+                Delivery.official_key == official.key,
+                Delivery.campaign_id == campaign.id,
+                Delivery.status != "unconfirmed",
+                Delivery.created_at > _now() - repeat_window,
+            )
+        )
+        if recent is not None:
+            raise AlreadySent(official.name)
+        delivery = Delivery(
+            campaign_id=campaign.id,
+            template_id=template.id if template else None,
+            official_key=official.key,
+            official_name=official.name,
+            official_office=official.elected_office,
+            official_email=official.email,
+            district_name=official.district_name,
+            district_id=official.district_id,
+            level=official.level,
+            provider=official.source,
+            postcode_prefix=prefix(postcode),
+            source=source,
+            subject=subject,
+            body=body,
+            supporter_name=supporter_name,
+            supporter_email=address,
+            email_hmac=keyed,
+            token=token,
+            status="unconfirmed",
+        )
+        session.add(delivery)
+        session.flush()
+        return delivery
+
+
+def get(db: Database, delivery_id: int) -> Delivery | None:
+    with db.reader() as session:
+        return session.get(Delivery, delivery_id)
+
+
+def confirm(db: Database, campaign: Campaign, delivery_id: int, ttl: timedelta) -> Delivery:
+    """The supporter confirmed their address: queue the letter and count the contact (once,
+    however often the link is used)."""
+    delivery = get(db, delivery_id)
+    if delivery is None or delivery.campaign_id != campaign.id:
+        raise Expired(delivery_id)
+    if delivery.status != "unconfirmed":
+        return delivery
+    if _now() - delivery.created_at > ttl:
+        raise Expired(delivery_id)
+    official = Official(
+        name=delivery.official_name,
+        elected_office=delivery.official_office,
+        level=delivery.level,
+        body="",
+        district_name=delivery.district_name,
+        district_id=delivery.district_id,
+        source=delivery.provider,
+    )
+    with db.reader() as session:
+        template = (
+            session.get(LetterTemplate, delivery.template_id) if delivery.template_id else None
+        )
+    recorded = record_contact(
+        db,
+        campaign,
+        template,
+        official,
+        delivery.postcode_prefix,
+        "email",
+        delivery.token,
+        source=delivery.source,
+    )
+    with db.write() as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.status == "unconfirmed")
+            .values(
+                status="queued",
+                confirmed_at=_now(),
+                next_attempt_at=_now(),
+                contact_action_id=recorded.action_id,
+            )
+        )
+    return get(db, delivery_id)
+
+
+def _claim(db: Database, now: datetime, limit: int) -> list[Delivery]:
+    with db.write() as session:
+        # Claims abandoned by a worker that died go back to the queue.
+        session.execute(
+            update(Delivery)
+            .where(Delivery.status == "sending", Delivery.next_attempt_at < now - CLAIM_TIMEOUT)
+            .values(status="queued")
+        )
+        due = session.scalars(
+            select(Delivery)
+            .where(Delivery.status == "queued", Delivery.next_attempt_at <= now)
+            .order_by(Delivery.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for delivery in due:
+            delivery.status, delivery.next_attempt_at = "sending", now
+        return list(due)
+
+
+@dataclass
+class QueueReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def process_queue(
+    db: Database,
+    sender: Sender,
+    status_url: Callable[[Delivery], str],
+    max_attempts: int = 5,
+    limit: int = 100,
+    send: Callable = mail.send,
+) -> QueueReport:
+    """Send every letter that is due; returns what happened."""
+    report = QueueReport()
+    for delivery in _claim(db, _now(), limit):
+        letter = mail.Letter(
+            to_name=delivery.official_name,
+            to_address=delivery.official_email,
+            subject=delivery.subject,
+            body=delivery.body,
+            reply_to=delivery.supporter_email,
+            supporter_name=delivery.supporter_name,
+        )
+        try:
+            message = mail.build_letter_message(
+                letter,
+                sender.from_address,
+                sender.from_name,
+                sender.verp(delivery.id),
+                sender.domain,
+            )
+            refused = send(
+                sender.smtp, message, sender.verp(delivery.id), [letter.to_address, letter.reply_to]
+            )
+            if (
+                delivery.official_email in refused
+                or mail.checked_address(delivery.official_email) in refused
+            ):
+                code = refused.get(delivery.official_email, (550, b""))[0]
+                raise mail.SmtpError(f"official's address refused: {code}", code >= 500)
+        except (mail.SmtpError, ValueError) as exc:
+            permanent = not isinstance(exc, mail.SmtpError) or exc.permanent
+            attempts = delivery.attempts + 1
+            if permanent or attempts >= max_attempts:
+                _finish_failed(db, sender, delivery, str(exc), status_url, send)
+                report.failed += 1
+            else:
+                with db.write() as session:
+                    row = session.get(Delivery, delivery.id)
+                    row.status, row.attempts, row.last_error = "queued", attempts, str(exc)[:200]
+                    row.next_attempt_at = _now() + timedelta(
+                        seconds=BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
+                    )
+                report.retrying += 1
+            continue
+        with db.write() as session:
+            row = session.get(Delivery, delivery.id)
+            row.status, row.sent_at, row.attempts = "sent", _now(), delivery.attempts + 1
+            row.message_id, row.last_error = message["Message-ID"] or "", ""
+            row.supporter_email, row.supporter_name = "", ""  # no longer needed
+        report.sent += 1
+    return report
+
+
+def _finish_failed(
+    db: Database,
+    sender: Sender,
+    delivery: Delivery,
+    error: str,
+    status_url: Callable[[Delivery], str],
+    send: Callable,
+) -> None:
+    """Give up on a letter; tell the supporter how to send it themselves; forget them."""
+    if delivery.supporter_email:
+        notice = mail.build_plain_message(
+            to=delivery.supporter_email,
+            subject="Your letter could not be delivered",
+            body=(
+                f"We could not deliver your letter to {delivery.official_name}.\n\n"
+                f"You can still send it yourself from your own email: open\n"
+                f"{status_url(delivery)}\n"
+            ),
+            from_address=sender.from_address,
+            from_name=sender.from_name,
+            domain=sender.domain,
+        )
+        with contextlib.suppress(mail.SmtpError):  # the status page says the same
+            send(sender.smtp, notice, sender.from_address, [delivery.supporter_email])
+    with db.write() as session:
+        row = session.get(Delivery, delivery.id)
+        row.status, row.last_error = "failed", error[:200]
+        row.attempts = delivery.attempts + 1
+        row.supporter_email, row.supporter_name = "", ""
+
+
+def record_bounce(db: Database, secret: bytes, recipient: str) -> Delivery | None:
+    """Mark the delivery a bounce message was addressed to (its VERP address) as bounced."""
+    local = recipient.strip().strip("<>").rsplit("@", 1)[0]
+    if "+" not in local:
+        return None
+    tag = local.rsplit("+", 1)[1]
+    identifier, _, signature = tag.partition(".")
+    if not identifier.isdigit():
+        return None
+    delivery_id = int(identifier)
+    if not hmac.compare_digest(signature, verp_signature(secret, delivery_id)):
+        return None
+    with db.write() as session:
+        row = session.get(Delivery, delivery_id)
+        if row is None:
+            return None
+        row.status, row.last_error = "bounced", "bounced after sending"
+        row.supporter_email, row.supporter_name = "", ""
+    return get(db, delivery_id)
+
+
+def purge(db: Database, confirm_ttl: timedelta, keep_text: timedelta) -> int:
+    """Delete requests never confirmed within the TTL (and with them the address), and clear
+    the text of letters finished longer ago than ``keep_text``. Returns rows changed."""
+    now = _now()
+    with db.write() as session:
+        gone = (
+            session.execute(
+                delete(Delivery).where(
+                    Delivery.status == "unconfirmed", Delivery.created_at < now - confirm_ttl
+                )
+            ).rowcount
+            or 0
+        )
+        cleared = (
+            session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.status.in_(("sent", "failed", "bounced")),
+                    or_(
+                        Delivery.sent_at < now - keep_text, Delivery.confirmed_at < now - keep_text
+                    ),
+                    Delivery.body != "",
+                )
+                .values(subject="", body="", supporter_email="", supporter_name="")
+            ).rowcount
+            or 0
+        )
+    return gone + cleared
+
+
+def status_counts(db: Database, campaign_id: int) -> dict[str, int]:
+    with db.reader() as session:
+        return dict(
+            session.execute(
+                select(Delivery.status, func.count(Delivery.id))
+                .where(Delivery.campaign_id == campaign_id)
+                .group_by(Delivery.status)
+            ).all()
+        )
