@@ -13,6 +13,7 @@ from . import config as config_module
 from .civic.budget import GuardedProvider, UpstreamGuard
 from .db import Database, close_session
 from .extensions import babel, csrf, limiter, login_manager
+from .mail import mailto_link
 from .markup import render_markdown
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["mailto_link"] = mailto_link
     @app.before_request
     def _upload_limit() -> None:
         # Registered before CSRFProtect, which reads the form: the one upload page may
@@ -90,10 +92,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
 
-    from .views import admin, errors, public, security
+    from .views import admin, deliver, errors, public, security
 
     app.register_blueprint(public.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(deliver.bp)
     errors.register(app)
     security.register(app)
 

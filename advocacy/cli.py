@@ -6,14 +6,19 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import email.utils
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
-from . import campaigns, migrate, organizers, tallies
+from . import campaigns, delivery, migrate, organizers, tallies
 from .civic import directory, make_session, us
 from .db import database
 
@@ -150,6 +155,51 @@ def tally_command(
     click.echo(tallies.render(result, campaign, period, output), nl=output != "csv")
 
 
+@click.command("deliver")
+@click.option("--loop", "interval", type=float, default=0.0,
+              help="Keep running, draining the queue every this many seconds (a worker).")
+@with_appcontext
+def deliver_command(interval: float) -> None:
+    """Send the letters supporters confirmed (email delivery), retrying failures later, and
+    delete unconfirmed requests older than ADVOCACY_CONFIRM_TTL."""
+    config = current_app.config
+    sender = delivery.sender_from_config(config)
+    if sender is None:
+        raise click.ClickException("email delivery is off: set ADVOCACY_SMTP_URL")
+
+    def status_url(row) -> str:
+        return f"{config['PUBLIC_URL'].rstrip('/')}/letters/" \
+               f"{delivery.status_token(config, row.id)}"
+
+    while True:
+        purged = delivery.purge(database(), timedelta(seconds=config["CONFIRM_TTL"]),
+                                timedelta(seconds=config["LETTER_TEXT_KEEP"]))
+        report = delivery.process_queue(database(), sender, status_url,
+                                        max_attempts=config["DELIVERY_MAX_ATTEMPTS"])
+        click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
+                   f"purged {purged}")
+        if interval <= 0:
+            return
+        time.sleep(interval)
+
+
+@click.command("bounce")
+@with_appcontext
+def bounce_command() -> None:
+    """Record a bounce: reads the bounce message on standard input (e.g. from a mail server's
+    pipe to the bounce address) and marks the letter it is about."""
+    message = email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.default)
+    recipients = [str(message.get(h, "")) for h in ("Delivered-To", "X-Original-To", "To")]
+    for recipient in recipients:
+        for address in (a for _, a in email.utils.getaddresses([recipient]) if a):
+            row = delivery.record_bounce(database(), delivery.secret_bytes(current_app.config,
+                                                                           "bounce"), address)
+            if row is not None:
+                click.echo(f"bounce recorded for letter {row.id}")
+                return
+    raise click.ClickException("not a bounce for one of our letters")
+
+
 def _safe_url(url: str) -> str:
     """A database URL without its password, for printing."""
     from sqlalchemy.engine import make_url
@@ -164,6 +214,8 @@ COMMANDS = [
     refresh_us_legislators_command,
     import_targets_command,
     tally_command,
+    deliver_command,
+    bounce_command,
 ]
 
 

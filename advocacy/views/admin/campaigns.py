@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -19,7 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ... import campaigns
+from ... import campaigns, delivery
 from ...db import database
 from . import bp
 
@@ -69,6 +70,7 @@ class CampaignForm(FlaskForm):
             SelectChoice("both", _l("Both")),
         ],
     )
+    server_delivery = BooleanField(_l("Offer to send letters by email for supporters"))
     status = SelectField(
         _l("Status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()]
     )
@@ -114,7 +116,13 @@ def new_campaign():
             flash(_("Campaign created. Now write its letter."))
             return redirect(url_for("admin.edit_campaign", campaign_id=campaign.id))
     status = 422 if form.errors else 200
-    return render_template("admin/campaign_form.html", form=form, campaign=None), status
+    return render_template(
+        "admin/campaign_form.html",
+        form=form,
+        campaign=None,
+        deliveries={},
+        smtp=bool(current_app.config["SMTP_URL"]),
+    ), status
 
 
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
@@ -132,7 +140,13 @@ def edit_campaign(campaign_id: int):
             flash(_("Saved."))
             return redirect(url_for("admin.edit_campaign", campaign_id=campaign.id))
     status = 422 if form.errors else 200
-    return render_template("admin/campaign_form.html", form=form, campaign=campaign), status
+    return render_template(
+        "admin/campaign_form.html",
+        form=form,
+        campaign=campaign,
+        deliveries=delivery.status_counts(database(), campaign.id),
+        smtp=bool(current_app.config["SMTP_URL"]),
+    ), status
 
 
 def _fields(form: CampaignForm) -> dict:
@@ -146,5 +160,6 @@ def _fields(form: CampaignForm) -> dict:
         "target_offices": list(form.target_offices.data),
         "status": form.status.data,
         "target_mode": form.target_mode.data,
+        "server_delivery": bool(form.server_delivery.data),
         "goal": form.goal.data,
     }
