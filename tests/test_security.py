@@ -96,3 +96,13 @@ def test_behind_a_configured_proxy_each_client_has_its_own_limit(tmp_path, repre
     assert lookup_once(client, HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 303
     assert lookup_once(client, HTTP_X_FORWARDED_FOR="203.0.113.2").status_code == 303
     assert lookup_once(client, HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 429
+
+
+def test_rate_limits_never_store_a_client_address(app):
+    from advocacy.extensions import client_key
+
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        key = client_key()
+    assert "203.0.113.9" not in key and len(key) == 24
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.10"}):
+        assert client_key() != key
