@@ -69,7 +69,8 @@ def create_organizer_command(email: str, password_stdin: bool, update: bool) -> 
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        created = organizers.create_organizer(database(), email, password, update=update)
+        created = organizers.create_organizer(database(), email, password, update=update,
+                                              ph=organizers.hasher_for(current_app.config))
     except organizers.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Organizer {'created' if created else 'updated'}: {email.strip().lower()}")

@@ -90,7 +90,10 @@ class Defaults:
     LOOKUP_RATE_LIMIT = "20 per minute;300 per day"  # postal-code lookups per client address
     SEND_RATE_LIMIT = "10 per minute;100 per day"  # confirmed letters per client address
 
-    # Organizers.
+    # Organizers. Argon2id parameters for their passwords (lower them only for tests).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_KIB = 65536
+    ARGON2_PARALLELISM = 4
     TARGETS_MAX_BYTES = 1024 * 1024  # largest custom-targets CSV accepted
     LOGIN_RATE_LIMIT = "10 per minute;100 per day"  # login attempts per client address
     # Rate-limit counters: in this process's memory by default (per worker!); use Redis

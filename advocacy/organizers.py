@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,11 +14,27 @@ from .db import Database
 from .models import Organizer
 
 PASSWORD_MIN = 12
-# argon2-cffi's defaults are Argon2id with RFC 9106's low-memory profile (64 MiB, t=3),
-# above OWASP's minimum; werkzeug's scrypt default is below it.
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so both failures take the same time.
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+@functools.cache
+def hasher(time_cost: int = 3, memory_kib: int = 65536, parallelism: int = 4) -> PasswordHasher:
+    """Argon2id with these parameters. The defaults are argon2-cffi's (RFC 9106's low-memory
+    profile: 64 MiB, t=3), above OWASP's minimum; werkzeug's scrypt default is below it.
+    Hashes made with other parameters are upgraded at the next login."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def hasher_for(config) -> PasswordHasher:
+    """The hasher the app's configuration asks for."""
+    return hasher(
+        config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_KIB"], config["ARGON2_PARALLELISM"]
+    )
+
+
+@functools.cache
+def _dummy_hash(ph: PasswordHasher) -> str:
+    """Verified against when the email is unknown, so both failures take the same time."""
+    return ph.hash("not a real password, only for timing")
 
 
 class AccountError(ValueError):
@@ -50,9 +67,16 @@ def get(db: Database, organizer_id: int) -> Organizer | None:
         return session.get(Organizer, organizer_id)
 
 
-def create_organizer(db: Database, email: str, password: str, update: bool = False) -> bool:
+def create_organizer(
+    db: Database,
+    email: str,
+    password: str,
+    update: bool = False,
+    ph: PasswordHasher | None = None,
+) -> bool:
     """Create an organizer (or, with ``update``, set an existing one's password).
     Returns whether a new account was created."""
+    ph = ph or hasher()
     email = normalize_email(email)
     check_password(password)
     with db.write() as session:
@@ -60,26 +84,29 @@ def create_organizer(db: Database, email: str, password: str, update: bool = Fal
         if existing is not None:
             if not update:
                 raise AccountError(f"an organizer with the email {email} exists already")
-            existing.password_hash = _hasher.hash(password)
+            existing.password_hash = ph.hash(password)
             existing.active = True
             return False
-        session.add(Organizer(email=email, password_hash=_hasher.hash(password)))
+        session.add(Organizer(email=email, password_hash=ph.hash(password)))
         return True
 
 
-def authenticate(db: Database, email: str, password: str) -> Organizer | None:
+def authenticate(
+    db: Database, email: str, password: str, ph: PasswordHasher | None = None
+) -> Organizer | None:
     """The organizer with these credentials, or None (same time either way)."""
+    ph = ph or hasher()
     organizer = find(db, email) if email else None
     if organizer is None or not organizer.active:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password or "")
+            ph.verify(_dummy_hash(ph), password or "")
         return None
     try:
-        _hasher.verify(organizer.password_hash, password or "")
+        ph.verify(organizer.password_hash, password or "")
     except (VerificationError, InvalidHashError):
         return None
-    if _hasher.check_needs_rehash(organizer.password_hash):
+    if ph.check_needs_rehash(organizer.password_hash):
         with db.write() as session:
             stored = session.get(Organizer, organizer.id)
-            stored.password_hash = _hasher.hash(password)
+            stored.password_hash = ph.hash(password)
     return organizer

@@ -43,6 +43,10 @@ def test_config(tmp_path: Path, **overrides) -> dict:
         "HTTP_BACKOFF": 0.0,
         "HTTP_TIMEOUT": 2.0,
         "LOOKUP_DEADLINE": 5.0,
+        # Cheap Argon2 for speed; test_admin_auth checks the production parameters.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_KIB": 1024,
+        "ARGON2_PARALLELISM": 1,
     }
     config.update(overrides)
     return config

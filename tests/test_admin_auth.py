@@ -169,3 +169,12 @@ def test_old_hash_parameters_are_upgraded_at_login(organizer, client, db):
 def test_session_cookie_flags(app):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_argon2_parameters_meet_owasp():
+    from advocacy.config import from_environment
+
+    settings = from_environment({})
+    ph = organizers.hasher_for(settings)
+    assert ph.time_cost >= 2 and ph.memory_cost >= 19 * 1024  # OWASP: m=19 MiB, t=2, p=1
+    assert ph.hash("x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")

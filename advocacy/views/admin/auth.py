@@ -76,7 +76,10 @@ def _login_limit() -> str:
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        organizer = organizers.authenticate(database(), form.email.data, form.password.data)
+        organizer = organizers.authenticate(
+            database(), form.email.data, form.password.data,
+            organizers.hasher_for(current_app.config),
+        )
         if organizer is not None:
             target = safe_next(form.next.data)
             session.clear()  # a fresh session: nothing from before the login carries over
