@@ -84,3 +84,15 @@ def test_console_script_help_lists_the_commands():
     assert result.returncode == 0, result.stderr
     for command in ("init-db", "seed-demo", "run"):
         assert command in result.stdout
+
+
+def test_the_readme_documents_every_setting():
+    from pathlib import Path
+
+    from advocacy.config import Defaults
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [
+        name for name in dir(Defaults) if name.isupper() and f"ADVOCACY_{name}" not in readme
+    ]
+    assert missing == []
