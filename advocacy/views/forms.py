@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import FieldList, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..letters import BLOCKS_MAX
 
 
 def _max_from_config(key: str):
@@ -69,6 +71,12 @@ class LetterForm(FlaskForm):
         _l("Your letter"),
         validators=[DataRequired(_l("The letter is empty.")), _max_from_config("LETTER_BODY_MAX")],
         render_kw={"rows": 22},
+    )
+    # "blocks" letters: the supporter's text for each editable block, in order. Their subject
+    # and locked text are rendered again by the server, never read from the form.
+    blocks = FieldList(
+        TextAreaField(validators=[Optional(), _max_from_config("LETTER_BODY_MAX")]),
+        max_entries=BLOCKS_MAX,
     )
     postcode = HiddenField(validators=[DataRequired()])
     token = HiddenField(validators=[DataRequired()])

@@ -25,6 +25,7 @@ class CampaignLink:
 # The pages an organizer can open for one campaign; each admin module adds its own.
 CAMPAIGN_LINKS: list[CampaignLink] = [
     CampaignLink("admin.edit_campaign", _l("Settings"), lambda c: {"campaign_id": c.id}),
+    CampaignLink("admin.letters", _l("Letters"), lambda c: {"campaign_id": c.id}),
     CampaignLink("admin.tallies", _l("Tallies"), lambda c: {"campaign_id": c.id}),
     CampaignLink("public.campaign", _l("Open as a supporter"), lambda c: {"slug": c.slug}),
 ]
@@ -54,4 +55,4 @@ def require_login():
     return None
 
 
-from . import auth, campaigns, tallies, targets  # noqa: E402,F401 - routes register on bp
+from . import auth, campaigns, letters, tallies, targets  # noqa: E402,F401 - routes register on bp
