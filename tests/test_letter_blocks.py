@@ -16,7 +16,7 @@ from advocacy.models import ContactAction
 
 from .admin_helpers import create_organizer, login, post_form
 from .conftest import DEMO_SLUG
-from .helpers import csrf_token, hidden, letter_form_data, lookup, textarea, write_links
+from .helpers import hidden, letter_form_data, lookup, textarea, write_links
 
 BASE = f"/c/{DEMO_SLUG}"
 MP = "Alexandra Placeholder"
@@ -91,13 +91,19 @@ def mailto(page: str) -> tuple[str, str]:
     return unquote(fields["subject"]), unquote(fields.get("body", "")).replace("\r\n", "\n")
 
 
+def hidden_inputs(page: str) -> dict[str, str]:
+    """Every hidden field of the page's first form that has it (CSRF token, postal code,
+    token, template version, and whatever else the form carries)."""
+    fields: dict[str, str] = {}
+    for name, value in re.findall(
+        r'<input[^>]*\bname="([^"]+)"[^>]*\btype="hidden"[^>]*\bvalue="([^"]*)"', page
+    ):
+        fields.setdefault(name, unescape(value))
+    return fields
+
+
 def confirm(client, link: str, page: str) -> None:
-    data = {
-        "csrf_token": csrf_token(page),
-        "postcode": hidden(page, "postcode"),
-        "token": hidden(page, "token"),
-        "template_id": hidden(page, "template_id"),
-    }
+    data = hidden_inputs(page)
     response = client.post(link.replace("/write/", "/sent/"), data=data)
     assert response.status_code == 303
 
@@ -109,10 +115,7 @@ def actions(db) -> list[ContactAction]:
 
 def blocks_form(page: str, blocks: list[str], **changes) -> dict:
     data = {
-        "csrf_token": csrf_token(page),
-        "postcode": hidden(page, "postcode"),
-        "token": hidden(page, "token"),
-        "template_id": hidden(page, "template_id"),
+        **hidden_inputs(page),
         "name": "Wei Chen",
         "city": "Ottawa",
         "show_postcode": "full",
