@@ -4,6 +4,8 @@ refusals with the line and a reason, size limits, and editable-block markers."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advocacy.campaigns import SAMPLE_OFFICIAL
 from advocacy.letters import (
@@ -352,3 +354,66 @@ def test_seed_demo_loads_a_shipped_blocks_letter(runner, db, tmp_path):
     campaign = campaigns.campaign_by_slug(db, "shipped")
     template = campaigns.current_template(db, campaign, "en")
     assert template.letter.editing == "blocks" and template.body == BLOCKS
+
+
+# -- any text: refused with a reason, or it renders ------------------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        "{{",
+        "}}",
+        "{%",
+        "%}",
+        "{#",
+        "#}",
+        "[[ editable: Why? ]]\n",
+        "[[ end ]]\n",
+        "\n",
+        " if ",
+        " elif ",
+        " else ",
+        " endif ",
+        " for ",
+        " set ",
+        " not ",
+        " and ",
+        " or ",
+        " == ",
+        " in ",
+        "|",
+        "(",
+        ")",
+        "[",
+        "]",
+        ".",
+        "'",
+        '"',
+        "~",
+        "*",
+        "__class__",
+        "official.name",
+        "official.party",
+        "supporter.name",
+        "today",
+        "default('x')",
+        "upper",
+        "format",
+        "range(9)",
+        "9",
+        "x",
+        "é",
+        "中",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_any_text_is_refused_with_a_line_or_renders(source):
+    problems = validate_letter("Subject", source)
+    if problems:
+        problem = problems["body"]
+        assert problem.line is None or 1 <= problem.line <= source.count("\n") + 1
+        return
+    letter = render_parts("Subject", source, SAMPLE_OFFICIAL, "T", "today", body_max=10**6)
+    assert isinstance(assemble(letter, ["mine"] * len(letter.blocks)), str)
