@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -49,8 +50,13 @@ def record_contact(
     method: str,
     token: str,
     source: str = "",
+    personalized: bool | None = None,
+    fingerprint: str | None = None,
+    repeat_window: timedelta = timedelta(days=1),
 ) -> Recorded:
-    """Log that a supporter contacted ``official``, once per token. Returns after the commit."""
+    """Log that a supporter contacted ``official``, once per token, and once per
+    ``fingerprint`` (the same letter from the same client) within ``repeat_window``.
+    Returns after the commit."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise InvalidToken(token)
     if method not in METHODS:
@@ -60,6 +66,13 @@ def record_contact(
             existing = session.scalar(
                 select(ContactAction.id).where(ContactAction.idempotency_token == token)
             )
+            if existing is None and fingerprint and repeat_window > timedelta(0):
+                existing = session.scalar(
+                    select(ContactAction.id).where(
+                        ContactAction.fingerprint == fingerprint,
+                        ContactAction.created_at > datetime.now(UTC) - repeat_window,
+                    )
+                )
             if existing is not None:
                 return Recorded(existing, created=False)
             action = ContactAction(
@@ -75,6 +88,8 @@ def record_contact(
                 postcode_prefix=prefix(postcode),
                 idempotency_token=token,
                 source=clean_source(source),
+                personalized=personalized,
+                fingerprint=fingerprint,
             )
             session.add(action)
             session.flush()

@@ -87,6 +87,10 @@ class Defaults:
     # How many reverse proxies in front of the app set X-Forwarded-For (0: none; the client
     # address is then the connection's). Never trust the header beyond that.
     PROXY_HOPS = 0
+    # The same letter to the same official from the same client within this many seconds
+    # counts once (0: every confirmed letter counts).
+    DUPLICATE_LETTER_WINDOW = 86400
+    MIN_FILL_SECONDS = 5.0  # a letter form sent back sooner than this is refused (robots)
     LOOKUP_RATE_LIMIT = "20 per minute;300 per day"  # postal-code lookups per client address
     SEND_RATE_LIMIT = "10 per minute;100 per day"  # confirmed letters per client address
 

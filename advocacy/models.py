@@ -170,6 +170,11 @@ class ContactAction(Base):
     # Where the supporter came from: the ?source= code of the link they followed (a partner,
     # a mailing), carried through the forms, never in a cookie. "" when none.
     source: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Whether the supporter changed the campaign's text (None: not known, older rows).
+    personalized: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # HMAC of (daily-salted client, official, letter): the same letter from the same client
+    # within the repeat window counts once. Not reversible to an address.
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
     template: Mapped[LetterTemplate | None] = relationship()
 

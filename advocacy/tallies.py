@@ -33,8 +33,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "level": ("level",),
     "day": ("day",),
     "source": ("source",),
+    "method": ("method",),
+    "wording": ("wording",),
 }
 BY = tuple(COLUMNS)
+# Whether supporters changed the campaign's text (ContactAction.personalized).
+WORDING = {True: "own words", False: "campaign's text", None: "not known"}
 COUNT_COLUMN = "contacts"
 # Contacts that came without a ?source= code (or with ?source=direct) are counted as this.
 DIRECT = "direct"
@@ -251,6 +255,10 @@ def _group_columns(by: str) -> list:
         return [utc_day(ContactAction.created_at)]
     if by == "source":
         return [ContactAction.source]
+    if by == "method":
+        return [ContactAction.method]
+    if by == "wording":
+        return [ContactAction.personalized]
     raise ValueError(f"cannot tally by {by!r}; choose one of {', '.join(BY)}")
 
 
@@ -260,6 +268,8 @@ def _values(by: str, raw: tuple) -> tuple[str, ...]:
         return ((day if isinstance(day, date) else date.fromisoformat(str(day))).isoformat(),)
     if by == "source":
         return (raw[0] or DIRECT,)
+    if by == "wording":
+        return (WORDING[None if raw[0] is None else bool(raw[0])],)
     return tuple("" if value is None else str(value) for value in raw)
 
 

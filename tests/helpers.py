@@ -53,6 +53,7 @@ def letter_form_data(html: str, **changes) -> dict:
         "postcode": hidden(html, "postcode"),
         "token": hidden(html, "token"),
         "template_id": hidden(html, "template_id"),
+        "started": hidden(html, "started"),
         "name": "",
         "city": "",
         "show_postcode": "full",

@@ -205,6 +205,7 @@ class Supporter:
             "postcode": hidden(send.text, "postcode"),
             "token": hidden(send.text, "token"),
             "template_id": hidden(send.text, "template_id"),
+            "proof": hidden(send.text, "proof"),
         }
 
     def confirm(self, link: str, form: dict, session: requests.Session | None = None):

@@ -103,6 +103,7 @@ def test_supporter_path_logs_one_contact_on_postgres(pg_app, represent):
         "postcode": hidden(send_html, "postcode"),
         "token": hidden(send_html, "token"),
         "template_id": hidden(send_html, "template_id"),
+        "proof": hidden(send_html, "proof"),
     }
 
     for _ in range(2):  # pressed twice (or resubmitted): counted once

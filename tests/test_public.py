@@ -52,6 +52,7 @@ def confirm(client, link: str, send_page: str, follow: bool = True):
         "postcode": hidden(send_page, "postcode"),
         "token": hidden(send_page, "token"),
         "template_id": hidden(send_page, "template_id"),
+        "proof": hidden(send_page, "proof"),
     }
     return client.post(link.replace("/write/", "/sent/"), data=data, follow_redirects=follow)
 
@@ -531,6 +532,7 @@ def test_a_source_code_is_carried_through_the_path_without_a_cookie(client, repr
         "postcode": hidden(send, "postcode"),
         "token": hidden(send, "token"),
         "template_id": hidden(send, "template_id"),
+        "proof": hidden(send, "proof"),
     }
     client.post(sent_url, data=confirm_data)
     [action] = actions(db)

@@ -71,6 +71,7 @@ def send_letter(app, represent, code: str, name: str, source: str = "") -> None:
             "postcode": hidden(send, "postcode"),
             "token": hidden(send, "token"),
             "template_id": hidden(send, "template_id"),
+            "proof": hidden(send, "proof"),
         },
     )
     assert response.status_code == 303, response.get_data(as_text=True)

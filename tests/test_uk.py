@@ -613,6 +613,7 @@ def test_an_mp_without_email_says_how_else_to_reach_them(client, uk, db):
             "postcode": hidden(send, "postcode"),
             "token": hidden(send, "token"),
             "template_id": hidden(send, "template_id"),
+            "proof": hidden(send, "proof"),
         },
     )
     with db.reader() as session:

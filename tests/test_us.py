@@ -843,6 +843,7 @@ def test_a_member_without_email_links_to_the_contact_form_with_the_letter_to_cop
         "postcode": hidden(send_page, "postcode"),
         "token": hidden(send_page, "token"),
         "template_id": hidden(send_page, "template_id"),
+        "proof": hidden(send_page, "proof"),
     }
     thanks = client.post(link.replace("/write/", "/sent/"), data=confirm, follow_redirects=True)
     assert thanks.status_code == 200

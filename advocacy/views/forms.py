@@ -81,6 +81,12 @@ class LetterForm(FlaskForm):
     postcode = HiddenField(validators=[DataRequired()])
     token = HiddenField(validators=[DataRequired()])
     template_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    # When the form was shown (signed): a letter "written" in under a few seconds is a robot.
+    started = HiddenField()
+    # A honeypot: hidden from people by the stylesheet, filled in by form-filling robots.
+    website = StringField(
+        _l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
+    )
 
 
 class ConfirmSentForm(FlaskForm):
@@ -89,3 +95,9 @@ class ConfirmSentForm(FlaskForm):
     postcode = HiddenField(validators=[DataRequired()])
     token = HiddenField(validators=[DataRequired()])
     template_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    # Signed by the server on the send page: when the letter form was shown, a digest of the
+    # letter, and whether it is the campaign's text untouched.
+    proof = HiddenField()
+    website = StringField(
+        _l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
+    )

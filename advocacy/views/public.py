@@ -6,7 +6,9 @@ pages in views/errors.py.
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+import hmac
+from datetime import UTC, date, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -24,12 +26,12 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
 
 from .. import actions, campaigns, civic, letters, mail
 from ..civic.postcodes import prefix
 from ..db import database
-from ..extensions import limiter
+from ..extensions import client_key, limiter
 from ..models import Campaign, LetterTemplate
 from .forms import ConfirmSentForm, LetterForm, PostcodeForm
 
@@ -40,8 +42,15 @@ bp = Blueprint("public", __name__)
 # A link like /c/<slug>/?source=newsletter-may is counted per source. The code travels in the
 # URLs of the following pages and forms (url_defaults below), never in a cookie.
 
-SOURCE_ENDPOINTS = {"public.campaign", "public.lookup", "public.officials", "public.write",
-                    "public.review", "public.sent", "public.thanks"}
+SOURCE_ENDPOINTS = {
+    "public.campaign",
+    "public.lookup",
+    "public.officials",
+    "public.write",
+    "public.review",
+    "public.sent",
+    "public.thanks",
+}
 
 
 @bp.before_request
@@ -65,8 +74,7 @@ def _campaign(slug: str) -> Campaign:
     if campaign is None:
         closed = campaigns.campaign_by_slug(database(), slug)
         if closed is not None and closed.status == "closed":
-            abort(410, description=_("This campaign has ended. Thank you to everyone who "
-                                     "wrote."))
+            abort(410, description=_("This campaign has ended. Thank you to everyone who wrote."))
         abort(404, description=_("There is no open campaign at this address."))
     return campaign
 
@@ -298,6 +306,7 @@ def write(slug: str, key: str):
             "postcode": postcode,
             "token": actions.new_token(),
             "template_id": template.id,
+            "started": _stamp(),
         }
     )
     return render_template(
@@ -358,6 +367,56 @@ def _lock(
     return locked
 
 
+# -- telling people from robots, and letters in the supporter's own words ----------------------
+
+
+def _stamp_signer() -> TimestampSigner:
+    return TimestampSigner(current_app.config["SECRET_KEY"], salt="letter-form-shown")
+
+
+def _stamp() -> str:
+    """When the letter form was shown, signed."""
+    return _stamp_signer().sign(b"shown").decode()
+
+
+def _seconds_since(stamp: str | None) -> float | None:
+    """Seconds since a stamp from _stamp(), or None when missing or forged."""
+    try:
+        _, when = _stamp_signer().unsign(stamp or "", return_timestamp=True)
+    except BadSignature:
+        return None
+    return (datetime.now(UTC) - when).total_seconds()
+
+
+def _too_fast(stamp: str | None) -> bool:
+    elapsed = _seconds_since(stamp)
+    return elapsed is None or elapsed < current_app.config["MIN_FILL_SECONDS"]
+
+
+def _proof_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="letter-proof")
+
+
+def _untouched(campaign, official, template, form: LetterForm) -> bool:
+    """Whether the supporter sent the campaign's text without changing a word (whitespace
+    aside): such letters are counted as such for organizers."""
+    if template is None:
+        return False
+    default = _letter_parts(campaign, official, template)
+    if template.letter.editing == "blocks":
+        texts = [" ".join((entry.data or "").split()) for entry in form.blocks]
+        return texts == [" ".join(part.text.split()) for part in default.blocks]
+    return " ".join((form.body.data or "").split()) == " ".join(default.body.split())
+
+
+def _fingerprint(official: civic.Official, digest: str) -> str:
+    """The same letter to the same official from the same client, as a keyed hash (the client
+    key is itself a daily-salted hash: no address is kept)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    material = f"{client_key()}|{official.key}|{digest}".encode()
+    return hmac.new(key, material, hashlib.sha256).hexdigest()
+
+
 @bp.post("/c/<slug>/write/<key>")
 def review(slug: str, key: str):
     campaign = _campaign(slug)
@@ -378,9 +437,23 @@ def review(slug: str, key: str):
             form=form,
             locked=locked,
         ), 422
+    if form.website.data or _too_fast(form.started.data):
+        # A robot (or someone pressing very fast): nothing is lost, the form comes back.
+        flash(_("Please read your letter over once more, then press “Continue to send”."))
+        form.started.data = _stamp()
+        return render_template(
+            "public/letter.html",
+            campaign=campaign,
+            official=official,
+            result=result,
+            form=form,
+            locked=locked,
+        ), 422
+    untouched = _untouched(campaign, official, template, form)
     shown = postcode if form.show_postcode.data != "prefix" else prefix(postcode)
     body = letters.sign(form.body.data, form.name.data or "", form.city.data or "", shown)
     subject = " ".join(form.subject.data.split())
+    digest = hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()
     link = short_link = ""
     if official.email:
         link = mail.mailto_link(official.email, subject, body)
@@ -393,10 +466,26 @@ def review(slug: str, key: str):
             "postcode": postcode,
             "token": form.token.data,
             "template_id": template.id if template else form.template_id.data,
+            "proof": _proof_signer().dumps(
+                {"started": form.started.data, "digest": digest, "untouched": untouched}
+            ),
         }
     )
+    from .deliver import delivery_form
+
     return render_template(
         "public/send.html",
+        untouched=untouched,
+        delivery_form=delivery_form(
+            campaign,
+            official,
+            subject,
+            body,
+            form.name.data or "",
+            postcode,
+            form.token.data,
+            template.id if template else None,
+        ),
         campaign=campaign,
         official=official,
         subject=subject,
@@ -449,6 +538,18 @@ def sent(slug: str, key: str):
         database(), campaign, form.template_id.data, _locale(), official
     )
     try:
+        proof = _proof_signer().loads(form.proof.data or "")
+    except BadSignature:
+        proof = None
+    if proof is None or form.website.data or _too_fast(proof.get("started")):
+        abort(
+            400,
+            description=_(
+                "This confirmation is not valid. Please write your letter "
+                "again from the list of your officials."
+            ),
+        )
+    try:
         actions.record_contact(
             database(),
             campaign,
@@ -458,6 +559,9 @@ def sent(slug: str, key: str):
             _contact_method(official),
             form.token.data,
             source=g.source,
+            personalized=not proof.get("untouched", False),
+            fingerprint=_fingerprint(official, str(proof.get("digest", ""))),
+            repeat_window=timedelta(seconds=current_app.config["DUPLICATE_LETTER_WINDOW"]),
         )
     except actions.InvalidToken:
         abort(

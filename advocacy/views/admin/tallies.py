@@ -23,6 +23,8 @@ TITLES = {
     "level": _l("By level"),
     "day": _l("By day"),
     "source": _l("By source"),
+    "method": _l("By way of sending"),
+    "wording": _l("Own words or the campaign's text"),
 }
 HEADERS = {
     "district": (_l("District"), _l("District id"), _l("Level")),
@@ -30,6 +32,8 @@ HEADERS = {
     "level": (_l("Level"),),
     "day": (_l("Day (UTC)"),),
     "source": (_l("Source"),),
+    "method": (_l("Method"),),
+    "wording": (_l("Wording"),),
 }
 BY_PATTERN = "any(" + ", ".join(tallies.BY) + ")"
 
