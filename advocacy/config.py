@@ -78,6 +78,10 @@ class Defaults:
     DELIVERY_MAX_ATTEMPTS = 5
     LETTER_TEXT_KEEP = 3 * 86400  # seconds a sent letter's text is kept (to answer a bounce)
     REPEAT_WINDOW = 86400  # seconds: one letter per address, official and campaign
+    # At most this many letters by email to one official per window; later ones are held for
+    # an organizer to review (WriteToThem does the same to protect offices from floods).
+    DELIVERY_CAP_PER_OFFICIAL = 100
+    DELIVERY_CAP_WINDOW = 86400
     EMAIL_PEPPER = ""  # key for the HMAC of supporter addresses; default: from SECRET_KEY
 
     # Security.

@@ -185,9 +185,18 @@ def get(db: Database, delivery_id: int) -> Delivery | None:
         return session.get(Delivery, delivery_id)
 
 
-def confirm(db: Database, campaign: Campaign, delivery_id: int, ttl: timedelta) -> Delivery:
+def confirm(
+    db: Database,
+    campaign: Campaign,
+    delivery_id: int,
+    ttl: timedelta,
+    cap: int | None = None,
+    cap_window: timedelta = timedelta(days=1),
+) -> Delivery:
     """The supporter confirmed their address: queue the letter and count the contact (once,
-    however often the link is used)."""
+    however often the link is used). Beyond ``cap`` letters to one official within
+    ``cap_window``, a letter is held for an organizer to review instead of queued, so that no
+    office is flooded from our server."""
     delivery = get(db, delivery_id)
     if delivery is None or delivery.campaign_id != campaign.id:
         raise Expired(delivery_id)
@@ -219,17 +228,56 @@ def confirm(db: Database, campaign: Campaign, delivery_id: int, ttl: timedelta) 
         source=delivery.source,
     )
     with db.write() as session:
+        status = "queued"
+        if cap is not None:
+            recent = session.scalar(
+                select(func.count(Delivery.id)).where(
+                    Delivery.campaign_id == campaign.id,
+                    Delivery.official_key == delivery.official_key,
+                    Delivery.status.in_(("queued", "sending", "sent")),
+                    Delivery.confirmed_at > _now() - cap_window,
+                )
+            )
+            if recent >= cap:
+                status = "held"
         session.execute(
             update(Delivery)
             .where(Delivery.id == delivery_id, Delivery.status == "unconfirmed")
             .values(
-                status="queued",
+                status=status,
                 confirmed_at=_now(),
                 next_attempt_at=_now(),
                 contact_action_id=recorded.action_id,
             )
         )
     return get(db, delivery_id)
+
+
+def held(db: Database, campaign_id: int) -> list[Delivery]:
+    """Letters held back by the per-official cap, oldest first."""
+    with db.reader() as session:
+        return list(
+            session.scalars(
+                select(Delivery)
+                .where(Delivery.campaign_id == campaign_id, Delivery.status == "held")
+                .order_by(Delivery.confirmed_at)
+            )
+        )
+
+
+def review_held(db: Database, campaign_id: int, delivery_id: int, release: bool) -> bool:
+    """An organizer's decision on a held letter: send it after all (queued), or not (its
+    text and the supporter's address are deleted; the contact stays counted)."""
+    with db.write() as session:
+        row = session.get(Delivery, delivery_id)
+        if row is None or row.campaign_id != campaign_id or row.status != "held":
+            return False
+        if release:
+            row.status, row.next_attempt_at = "queued", _now()
+        else:
+            row.status, row.last_error = "failed", "not sent: held and declined by an organizer"
+            row.subject = row.body = row.supporter_email = row.supporter_name = ""
+        return True
 
 
 def _claim(db: Database, now: datetime, limit: int) -> list[Delivery]:

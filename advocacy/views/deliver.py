@@ -230,8 +230,14 @@ def confirm(slug: str, token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
+            config = current_app.config
             row = delivery.confirm(
-                database(), campaign, row.id, timedelta(seconds=current_app.config["CONFIRM_TTL"])
+                database(),
+                campaign,
+                row.id,
+                timedelta(seconds=config["CONFIRM_TTL"]),
+                cap=config["DELIVERY_CAP_PER_OFFICIAL"],
+                cap_window=timedelta(seconds=config["DELIVERY_CAP_WINDOW"]),
             )
         except delivery.Expired:
             abort(

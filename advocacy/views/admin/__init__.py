@@ -55,4 +55,4 @@ def require_login():
     return None
 
 
-from . import auth, campaigns, letters, tallies, targets  # noqa: E402,F401 - routes register on bp
+from . import auth, campaigns, deliveries, letters, tallies, targets  # noqa: E402,F401 - routes register on bp
