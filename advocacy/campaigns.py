@@ -176,24 +176,26 @@ def custom_targets(db: Database, campaign: Campaign) -> list[directory.TargetRow
     ]
 
 
+def _target_model(campaign_id: int, row: directory.TargetRow) -> CustomTarget:
+    return CustomTarget(
+        campaign_id=campaign_id,
+        name=row.name,
+        office=row.office,
+        level=row.level,
+        district=row.district,
+        email=row.email,
+        phone=row.phone,
+        url=row.url,
+        postcodes=list(row.postcodes),
+    )
+
+
 def replace_targets(db: Database, campaign: Campaign, rows: list[directory.TargetRow]) -> None:
     """Make ``rows`` the campaign's custom targets, all at once."""
     with db.write() as session:
         session.execute(delete(CustomTarget).where(CustomTarget.campaign_id == campaign.id))
         for row in rows:
-            session.add(
-                CustomTarget(
-                    campaign_id=campaign.id,
-                    name=row.name,
-                    office=row.office,
-                    level=row.level,
-                    district=row.district,
-                    email=row.email,
-                    phone=row.phone,
-                    url=row.url,
-                    postcodes=list(row.postcodes),
-                )
-            )
+            session.add(_target_model(campaign.id, row))
 
 
 def lookup_officials(
@@ -343,19 +345,7 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
                 )
             )
         for row in targets:
-            session.add(
-                CustomTarget(
-                    campaign_id=campaign.id,
-                    name=row.name,
-                    office=row.office,
-                    level=row.level,
-                    district=row.district,
-                    email=row.email,
-                    phone=row.phone,
-                    url=row.url,
-                    postcodes=list(row.postcodes),
-                )
-            )
+            session.add(_target_model(campaign.id, row))
         return campaign, True
 
 
@@ -392,8 +382,7 @@ def template_for(
             template is not None
             and template.campaign_id == campaign.id
             and (
-                official is None
-                or template.letter.applies(official.level, official.elected_office)
+                official is None or template.letter.applies(official.level, official.elected_office)
             )
         ):
             return template

@@ -83,6 +83,18 @@ def delivery_form(
     )
 
 
+def _not_sent(campaign: Campaign, official, letter: dict, errors: list, status: int):
+    """The page saying the letter was not sent, with the way to send it yourself."""
+    return render_template(
+        "public/deliver_error.html",
+        campaign=campaign,
+        official=official,
+        subject=letter["s"],
+        body=letter["b"],
+        errors=errors,
+    ), status
+
+
 def _sender() -> delivery.Sender:
     sender = delivery.sender_from_config(current_app.config)
     if sender is None:
@@ -118,14 +130,7 @@ def request_delivery(slug: str, key: str):
         database(), campaign, form.template_id.data, public._locale(), official
     )
     if not form.validate():
-        return render_template(
-            "public/deliver_error.html",
-            campaign=campaign,
-            official=official,
-            errors=form.email.errors,
-            subject=letter["s"],
-            body=letter["b"],
-        ), 422
+        return _not_sent(campaign, official, letter, form.email.errors, 422)
     config = current_app.config
     try:
         row = delivery.request_delivery(
@@ -144,34 +149,32 @@ def request_delivery(slug: str, key: str):
             source=letter["src"],
         )
     except delivery.AlreadySent:
-        return render_template(
-            "public/deliver_error.html",
-            campaign=campaign,
-            official=official,
-            subject=letter["s"],
-            body=letter["b"],
-            errors=[
+        return _not_sent(
+            campaign,
+            official,
+            letter,
+            [
                 _(
                     "A letter from this address to %(name)s was sent "
                     "recently. Thank you: one is enough.",
                     name=official.name,
                 )
             ],
-        ), 409
+            409,
+        )
     except (mail.HeaderInjection, ValueError):
-        return render_template(
-            "public/deliver_error.html",
-            campaign=campaign,
-            official=official,
-            subject=letter["s"],
-            body=letter["b"],
-            errors=[
+        return _not_sent(
+            campaign,
+            official,
+            letter,
+            [
                 _(
                     "This letter cannot be sent by email as it is: "
                     "please send it yourself with the link below."
                 )
             ],
-        ), 422
+            422,
+        )
     sender = _sender()
     link = _public_url(
         "deliver.confirm", slug=campaign.slug, token=delivery.confirm_token(config, row.id)
@@ -195,19 +198,18 @@ def request_delivery(slug: str, key: str):
     try:
         mail.send(sender.smtp, notice, sender.from_address, [form.email.data])
     except mail.SmtpError:
-        return render_template(
-            "public/deliver_error.html",
-            campaign=campaign,
-            official=official,
-            subject=letter["s"],
-            body=letter["b"],
-            errors=[
+        return _not_sent(
+            campaign,
+            official,
+            letter,
+            [
                 _(
                     "We could not send you the confirmation email just "
                     "now. You can send your letter yourself below."
                 )
             ],
-        ), 503
+            503,
+        )
     return render_template(
         "public/deliver_check_email.html", campaign=campaign, official=official, hours=hours
     )

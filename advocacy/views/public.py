@@ -428,19 +428,13 @@ def review(slug: str, key: str):
         database(), campaign, form.template_id.data, _locale(), official
     )
     locked = _lock(campaign, official, template, form)
-    if not form.validate():
-        return render_template(
-            "public/letter.html",
-            campaign=campaign,
-            official=official,
-            result=result,
-            form=form,
-            locked=locked,
-        ), 422
-    if form.website.data or _too_fast(form.started.data):
+    valid = form.validate()
+    if valid and (form.website.data or _too_fast(form.started.data)):
         # A robot (or someone pressing very fast): nothing is lost, the form comes back.
         flash(_("Please read your letter over once more, then press “Continue to send”."))
         form.started.data = _stamp()
+        valid = False
+    if not valid:
         return render_template(
             "public/letter.html",
             campaign=campaign,
