@@ -45,11 +45,15 @@ def form(**fields) -> st.SearchStrategy[dict]:
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("fuzz")
+    # Rate limits raised, not switched off: Flask-Limiter's switch is global to the extension.
+    lots = "1000000 per minute"
     app = create_app(
         test_config(
             tmp_path,
             WTF_CSRF_ENABLED=False,
-            RATELIMIT_ENABLED=False,
+            LOOKUP_RATE_LIMIT=lots,
+            SEND_RATE_LIMIT=lots,
+            LOGIN_RATE_LIMIT=lots,
             UPSTREAM_BUDGET_PER_MINUTE=10**9,
             SMTP_URL="smtp://127.0.0.1:9",
             MAIL_FROM="l@advocacy.example",
