@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -205,10 +206,13 @@ def lookup_officials(
     postcode: str,
     ttl: float,
     stale_max: float,
+    fetch: Callable[[], LookupResult] | None = None,
 ) -> LookupResult:
     """The officials a supporter at ``postcode`` sees for this campaign: the provider's
-    (through the cache), the campaign's custom targets covering the code, or both. When the
-    provider is down, custom targets are still offered (and the result says so)."""
+    (through the cache, or through ``fetch`` for providers that are not cached by postal
+    code, such as the US one that needs an address), the campaign's custom targets covering
+    the code, or both. When the provider is down, custom targets are still offered (and the
+    result says so)."""
     mine = (
         tuple(row.official() for row in custom_targets(db, campaign) if row.covers(postcode))
         if campaign.target_mode in ("directory", "both")
@@ -217,7 +221,7 @@ def lookup_officials(
     if campaign.target_mode == "directory":
         return LookupResult(postcode=postcode, officials=mine, source=directory.NAME)
     try:
-        result = cached_lookup(db, provider, postcode, ttl, stale_max)
+        result = fetch() if fetch else cached_lookup(db, provider, postcode, ttl, stale_max)
     except UpstreamUnavailable:
         if not mine:
             raise

@@ -172,3 +172,16 @@ def test_beyond_the_cap_letters_are_held_for_an_organizer(tmp_path, smtp, repres
     )
     assert "sent 1" in runner.invoke(args=["deliver"]).output
     assert "No letter is held" in organizer.get("/admin/campaigns/1/held").get_data(as_text=True)
+
+
+def test_the_organizers_dashboard_shows_delivery_statuses(tmp_path, smtp, represent):
+    from .admin_helpers import create_organizer, login
+
+    app = make_app(tmp_path, smtp, represent)
+    client = app.test_client()
+    link, page = send_page(client)
+    ask(client, link, page)
+    create_organizer(app.test_cli_runner())
+    organizer = app.test_client()
+    login(organizer)
+    assert "by email: unconfirmed 1" in organizer.get("/admin/").get_data(as_text=True)

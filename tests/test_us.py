@@ -881,3 +881,25 @@ def test_fixture_sources_are_documented():
     readme = (FIXTURES / "us" / "README.md").read_text(encoding="utf-8")
     for path in Path(FIXTURES / "us").glob("*.json"):
         assert f"`{path.name}`" in readme
+
+
+def test_custom_targets_join_the_members_of_congress(app, client, campaign, stubs, db):
+    from advocacy import campaigns as campaign_service
+    from advocacy.civic import directory
+
+    row = campaign_service.campaign_by_slug(db, SLUG)
+    targets = directory.parse_targets_csv(
+        b"name,office,level,district,email,phone,url,postcodes\n"
+        b"Secretary of State,Secretary of State,federal,United States,,202-555-0100,"
+        b"https://www.state.gov/contact-us/,*\n",
+        "US",
+    )
+    campaign_service.replace_targets(db, row, targets)
+    with db.write() as session:
+        session.get(type(row), row.id).target_mode = "both"
+    stubs.geocoder()
+    page = us_lookup(client, "95014", ADDRESS).get_data(as_text=True)
+    assert "Write to Secretary of State" in page and "Feinstein" in page
+    # And again from the districts kept in the session, without the address.
+    again = client.get(f"/c/{SLUG}/officials").get_data(as_text=True)
+    assert "Write to Secretary of State" in again

@@ -85,20 +85,31 @@ def _provider(campaign: Campaign) -> civic.Provider:
 
 def _lookup(campaign: Campaign, postcode: str, address: str | None = None) -> civic.LookupResult:
     provider = _provider(campaign)
+    config = current_app.config
+    fetch = None
     if getattr(provider, "needs_address", False):
         # Never cached by address: geocoded once from the address, then listed again from the
         # districts kept in the session (public identifiers, never the address).
         if address:
-            return provider.lookup(postcode, address=address)
-        try:
-            return provider.lookup(postcode, districts=_saved_districts(campaign, postcode))
-        except civic.AddressNotFound:
-            flash(_("Please enter your ZIP code and street address again."))
-            abort(redirect(url_for(".campaign", slug=campaign.slug)))
-    config = current_app.config
-    return campaigns.lookup_officials(
-        database(), provider, campaign, postcode, config["LOOKUP_TTL"], config["LOOKUP_STALE_MAX"]
-    )
+            fetch = lambda: provider.lookup(postcode, address=address)  # noqa: E731
+        else:
+            districts = _saved_districts(campaign, postcode)
+            fetch = lambda: provider.lookup(postcode, districts=districts)  # noqa: E731
+    try:
+        return campaigns.lookup_officials(
+            database(),
+            provider,
+            campaign,
+            postcode,
+            config["LOOKUP_TTL"],
+            config["LOOKUP_STALE_MAX"],
+            fetch=fetch,
+        )
+    except civic.AddressNotFound:
+        if address:
+            raise
+        flash(_("Please enter your ZIP code and street address again."))
+        abort(redirect(url_for(".campaign", slug=campaign.slug)))
 
 
 def _postcode_message(campaign: Campaign) -> str:

@@ -101,7 +101,12 @@ def _form(campaign=None) -> CampaignForm:
 @bp.get("/")
 def index():
     rows = campaigns.overview(database())
-    return render_template("admin/index.html", rows=rows)
+    deliveries = {
+        row.campaign.id: delivery.status_counts(database(), row.campaign.id)
+        for row in rows
+        if row.campaign.server_delivery
+    }
+    return render_template("admin/index.html", rows=rows, deliveries=deliveries)
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
