@@ -199,3 +199,51 @@ def test_campaign_settings(organizer, data):
 def test_tallies(organizer, query, by):
     ok(organizer.get("/admin/campaigns/1/tallies", query_string=query))
     ok(organizer.get(f"/admin/campaigns/1/tallies/{quote(by, safe='')}.csv", query_string=query))
+
+
+letter_fields = dict(
+    language=short,
+    name=short,
+    applies_to=st.lists(short, max_size=3),
+    position=short,
+    editing=short,
+    subject=text,
+    body=st.text(max_size=2000),
+    postcode=postcodes,
+    preview=st.sampled_from(["", "Preview"]),
+    save=st.sampled_from(["", "Save"]),
+)
+
+
+@FUZZ
+@given(data=form(**letter_fields))
+def test_letter_editor(organizer, data):
+    ok(organizer.post("/admin/campaigns/1/letters/new", data=data))
+    ok(organizer.post("/admin/campaigns/1/letters/1/edit", data=data))
+    ok(organizer.post("/admin/campaigns/1/letters/1/settings", data=data))
+
+
+@FUZZ
+@given(data=form(decision=short, delivery=short), template_id=st.integers(-5, 10**6))
+def test_restore_and_held_letters(organizer, data, template_id):
+    ok(organizer.post("/admin/campaigns/1/held", data=data))
+    ok(organizer.post(f"/admin/campaigns/1/letters/1/versions/{template_id}/restore"))
+
+
+def test_history_after_the_fuzz(organizer):
+    """The history page, once every fuzzed save and restore is in it."""
+    ok(organizer.get("/admin/campaigns/1/letters/1/history"))
+
+
+@FUZZ
+@given(data=st.binary(max_size=3000), name=short)
+def test_custom_targets_upload(organizer, data, name):
+    from io import BytesIO
+
+    ok(
+        organizer.post(
+            "/admin/campaigns/1/targets",
+            data={"file": (BytesIO(data), name or "x")},
+            content_type="multipart/form-data",
+        )
+    )
