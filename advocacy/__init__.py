@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from . import civic
 from . import config as config_module
 from .civic.budget import GuardedProvider, UpstreamGuard
-from .db import Database, close_session
+from .db import Database
 from .extensions import babel, csrf, limiter, login_manager
 from .mail import mailto_link
 from .markup import render_markdown
@@ -74,7 +74,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for name, provider in civic.build_providers(app.config, session).items()
     }
     app.extensions["advocacy_photos"] = civic.PhotoCache(session, app.config["HTTP_TIMEOUT"])
-    app.teardown_appcontext(close_session)
 
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     limiter.init_app(app)
@@ -83,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["mailto_link"] = mailto_link
+
     @app.before_request
     def _upload_limit() -> None:
         # Registered before CSRFProtect, which reads the form: the one upload page may

@@ -362,11 +362,6 @@ def load_campaigns(db: Database, root: Path) -> list[tuple[Campaign, bool]]:
     ]
 
 
-def count_campaigns(db: Database) -> int:
-    with db.reader() as session:
-        return session.scalar(select(func.count(Campaign.id))) or 0
-
-
 def template_for(
     db: Database,
     campaign: Campaign,

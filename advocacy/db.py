@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,21 +67,3 @@ class Database:
 def database() -> Database:
     """The current app's database."""
     return current_app.extensions["advocacy_db"]
-
-
-def read_session() -> Session:
-    """The request's read session, closed at the end of the request."""
-    if "db_session" not in g:
-        g.db_session = database().reader()
-    return g.db_session
-
-
-def write() -> contextmanager:
-    """Shorthand for ``database().write()``."""
-    return database().write()
-
-
-def close_session(_exc: BaseException | None = None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()

@@ -13,8 +13,6 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
-
 from ..db import Database
 from ..models import LookupCacheEntry
 from .errors import UpstreamUnavailable
@@ -90,15 +88,3 @@ def cached_lookup(
             raise
         store(db, key, result)
         return _as_result(_read(db, key))
-
-
-def purge_expired(db: Database, stale_max: float) -> int:
-    """Delete entries too old to be served even stale; returns how many."""
-    cutoff = _now() - timedelta(seconds=stale_max)
-    with db.write() as session:
-        old = session.scalars(
-            select(LookupCacheEntry).where(LookupCacheEntry.fetched_at < cutoff)
-        ).all()
-        for entry in old:
-            session.delete(entry)
-        return len(old)
