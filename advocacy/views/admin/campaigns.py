@@ -111,23 +111,7 @@ def index():
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 def new_campaign():
-    form = _form()
-    if form.validate_on_submit():
-        try:
-            campaign = campaigns.save_campaign(database(), None, _fields(form))
-        except campaigns.CampaignConflict:
-            form.slug.errors.append(_("Another campaign already uses this address."))
-        else:
-            flash(_("Campaign created. Now write its letter."))
-            return redirect(url_for("admin.edit_campaign", campaign_id=campaign.id))
-    status = 422 if form.errors else 200
-    return render_template(
-        "admin/campaign_form.html",
-        form=form,
-        campaign=None,
-        deliveries={},
-        smtp=bool(current_app.config["SMTP_URL"]),
-    ), status
+    return _campaign_page(None, _("Campaign created. Now write its letter."))
 
 
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
@@ -135,21 +119,28 @@ def edit_campaign(campaign_id: int):
     campaign = campaigns.get_campaign(database(), campaign_id)
     if campaign is None:
         abort(404)
+    return _campaign_page(campaign, _("Saved."))
+
+
+def _campaign_page(campaign, saved_message: str):
+    """The settings form of a campaign (None: a new one); saved, it leads to the campaign."""
     form = _form(campaign)
     if form.validate_on_submit():
         try:
-            campaign = campaigns.save_campaign(database(), campaign.id, _fields(form))
+            saved = campaigns.save_campaign(
+                database(), campaign.id if campaign else None, _fields(form)
+            )
         except campaigns.CampaignConflict:
             form.slug.errors.append(_("Another campaign already uses this address."))
         else:
-            flash(_("Saved."))
-            return redirect(url_for("admin.edit_campaign", campaign_id=campaign.id))
+            flash(saved_message)
+            return redirect(url_for("admin.edit_campaign", campaign_id=saved.id))
     status = 422 if form.errors else 200
     return render_template(
         "admin/campaign_form.html",
         form=form,
         campaign=campaign,
-        deliveries=delivery.status_counts(database(), campaign.id),
+        deliveries=delivery.status_counts(database(), campaign.id) if campaign else {},
         smtp=bool(current_app.config["SMTP_URL"]),
     ), status
 
