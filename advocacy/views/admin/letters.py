@@ -240,6 +240,23 @@ def letter_list(campaign_id: int):
     )
 
 
+def _letter_form_page(form, campaign, letter, current, previews, message, editing):
+    """The letter editor: a new letter (``letter`` None) or a new version of one."""
+    return render_template(
+        "admin/letter_form.html",
+        campaign=campaign,
+        letter=letter,
+        current=current,
+        form=form,
+        previews=previews,
+        preview_message=message,
+        editing=editing,
+        signature=_signature(),
+        fields=letters.FIELDS,
+        filters=letters.FILTERS,
+    ), 422 if form.errors else 200
+
+
 @bp.route("/campaigns/<int:campaign_id>/letters/new", methods=["GET", "POST"])
 def new_letter(campaign_id: int):
     campaign = _campaign(campaign_id)
@@ -275,19 +292,7 @@ def new_letter(campaign_id: int):
                 )
         except editor.InvalidLetter as exc:
             _show_problems(form, exc)
-    status = 422 if form.errors else 200
-    return render_template(
-        "admin/letter_form.html",
-        campaign=campaign,
-        letter=None,
-        form=form,
-        previews=previews,
-        preview_message=message,
-        editing=form.editing.data,
-        signature=_signature(),
-        fields=letters.FIELDS,
-        filters=letters.FILTERS,
-    ), status
+    return _letter_form_page(form, campaign, None, None, previews, message, form.editing.data)
 
 
 @bp.route("/campaigns/<int:campaign_id>/letters/<int:letter_id>/settings", methods=["GET", "POST"])
@@ -336,20 +341,7 @@ def edit_letter(campaign_id: int, letter_id: int):
                 )
         except editor.InvalidLetter as exc:
             _show_problems(form, exc)
-    status = 422 if form.errors else 200
-    return render_template(
-        "admin/letter_form.html",
-        campaign=campaign,
-        letter=letter,
-        current=current,
-        form=form,
-        previews=previews,
-        preview_message=message,
-        editing=letter.editing,
-        signature=_signature(),
-        fields=letters.FIELDS,
-        filters=letters.FILTERS,
-    ), status
+    return _letter_form_page(form, campaign, letter, current, previews, message, letter.editing)
 
 
 @bp.get("/campaigns/<int:campaign_id>/letters/<int:letter_id>/history")
