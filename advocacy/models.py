@@ -98,6 +98,9 @@ class Organizer(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped at logout and at a password change: sessions that carry an older value are
+    # logged out (a copied session cookie stops working).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -223,6 +226,10 @@ class Delivery(Base):
     source: Mapped[str] = mapped_column(String(40), default="")
     subject: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # The letter's subject and body encrypted under ``seal_key``, which only the supporter's
+    # status link keeps once the letter has gone (the row then holds no readable text).
+    sealed: Mapped[str] = mapped_column(Text, default="", server_default="")
+    seal_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
     supporter_name: Mapped[str] = mapped_column(String(100), default="")
     supporter_email: Mapped[str] = mapped_column(String(254), default="")
     email_hmac: Mapped[str] = mapped_column(String(64), index=True)
@@ -256,9 +263,13 @@ class LookupCacheEntry(Base):
 
     __tablename__ = "lookup_cache"
 
+    # provider name and a keyed hash of the postal code: the table holds no postal code.
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    payload: Mapped[str] = mapped_column(Text)
-    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    payload: Mapped[str] = mapped_column(Text)  # "" when only a failure is remembered
+    # Rounded down to the hour, so that it cannot be matched to a contact's time.
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Until then, the last upstream failure for this key is answered without a new call.
+    failed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class USLegislator(Base):
