@@ -104,6 +104,7 @@ class Defaults:
     ARGON2_PARALLELISM = 4
     TARGETS_MAX_BYTES = 1024 * 1024  # largest custom-targets CSV accepted
     LOGIN_RATE_LIMIT = "10 per minute;100 per day"  # login attempts per client address
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;50 per day"  # failed logins per organizer email
     # Rate-limit counters: in this process's memory by default (per worker!); use Redis
     # (redis://host:6379/0) when several workers or hosts serve the app.
     REDIS_URL = ""
