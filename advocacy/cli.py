@@ -60,7 +60,11 @@ def seed_demo_command(source: Path | None) -> None:
     is_flag=True,
     help="Read the password from the first line of standard input instead of asking.",
 )
-@click.option("--update", is_flag=True, help="Set a new password for an existing organizer.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Set a new password for an existing organizer, ending all their sessions.",
+)
 @with_appcontext
 def create_organizer_command(email: str, password_stdin: bool, update: bool) -> None:
     """Create an organizer account (asks for the password twice)."""
@@ -69,11 +73,15 @@ def create_organizer_command(email: str, password_stdin: bool, update: bool) -> 
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        created = organizers.create_organizer(database(), email, password, update=update,
-                                              ph=organizers.hasher_for(current_app.config))
+        created = organizers.create_organizer(
+            database(), email, password, update=update, ph=organizers.hasher_for(current_app.config)
+        )
     except organizers.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Organizer {'created' if created else 'updated'}: {email.strip().lower()}")
+    if created:
+        click.echo(f"Organizer created: {email.strip().lower()}")
+    else:
+        click.echo(f"Organizer updated: {email.strip().lower()} (every earlier session ended)")
 
 
 @click.command("refresh-us-legislators")

@@ -1,14 +1,17 @@
-"""Organizer accounts: Argon2id password hashes (rehashed when the parameters change)."""
+"""Organizer accounts: Argon2id password hashes (rehashed when the parameters change), and
+the session version that ends every earlier session at logout and at a password change."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import hmac
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from .db import Database
 from .models import Organizer
@@ -55,11 +58,24 @@ def check_password(password: str) -> None:
         raise AccountError("the password is too long")
 
 
+def login_name(email: str) -> str:
+    """The form of a typed email that ``find`` compares with the stored (lower-case) one."""
+    return email.strip().lower()
+
+
 def find(db: Database, email: str) -> Organizer | None:
     with db.reader() as session:
         return session.scalar(
-            select(Organizer).where(func.lower(Organizer.email) == email.strip().lower())
+            select(Organizer).where(func.lower(Organizer.email) == login_name(email))
         )
+
+
+def login_attempt_key(secret: str, email: str) -> str:
+    """Who the per-account login limit counts: a keyed hash of the email as ``find`` reads it,
+    the same for an unknown email as for a real one, so that limiter storage (Redis included)
+    never holds an address and a limited account looks like any other."""
+    key = f"{secret}:login-account".encode()
+    return hmac.new(key, login_name(email).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def get(db: Database, organizer_id: int) -> Organizer | None:
@@ -86,9 +102,22 @@ def create_organizer(
                 raise AccountError(f"an organizer with the email {email} exists already")
             existing.password_hash = ph.hash(password)
             existing.active = True
+            # A new password ends every session opened with the old one.
+            existing.session_version = Organizer.session_version + 1
             return False
         session.add(Organizer(email=email, password_hash=ph.hash(password)))
         return True
+
+
+def end_sessions(db: Database, organizer_id: int) -> None:
+    """Log the organizer out everywhere: every session that carries the current version,
+    on any device and in any copy of its cookie, no longer loads."""
+    with db.write() as session:
+        session.execute(
+            update(Organizer)
+            .where(Organizer.id == organizer_id)
+            .values(session_version=Organizer.session_version + 1)
+        )
 
 
 def authenticate(

@@ -11,7 +11,15 @@ from sqlalchemy import select
 from advocacy import organizers
 from advocacy.models import Organizer
 
-from .admin_helpers import EMAIL, PASSWORD, create_organizer, login
+from .admin_helpers import (
+    EMAIL,
+    PASSWORD,
+    client_from,
+    copy_of_session,
+    create_organizer,
+    login,
+    logout,
+)
 from .helpers import csrf_token
 
 
@@ -112,11 +120,128 @@ def test_next_redirects_only_to_this_site(organizer, client, target, expected):
 
 
 def test_login_attempts_are_rate_limited(organizer, client):
-    statuses = [login(client, EMAIL, "wrong password here").status_code for _ in range(11)]
+    # A different account each time: this is the per-client limit, not the per-account one.
+    statuses = [
+        login(client, f"guess{i}@example.org", "wrong password here").status_code for i in range(11)
+    ]
     assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
     # Even the right password is refused until the window passes.
     assert login(client).status_code == 429
+
+
+def _is_logged_out(client) -> bool:
+    response = client.get("/admin/")
+    return response.status_code == 302 and "/admin/login" in response.headers["Location"]
+
+
+def test_a_session_cookie_copied_before_logout_is_dead_after_it(app, organizer, client):
+    login(client)
+    stolen = copy_of_session(app, client)
+    assert not _is_logged_out(stolen)  # the copy works while the session is open
+    logout(client)
+    assert _is_logged_out(client)
+    assert _is_logged_out(copy_of_session(app, stolen))
+    # Logging in again opens a new session that works.
+    assert login(client).status_code == 302
+    assert not _is_logged_out(client)
+    assert _is_logged_out(stolen)
+
+
+def test_logout_ends_the_organizers_sessions_on_every_device(app, organizer, runner):
+    """Logout ends every session of that organizer, not only this browser's; other
+    organizers stay logged in."""
+    create_organizer(runner, "other@example.org")
+    laptop, phone, colleague = app.test_client(), app.test_client(), app.test_client()
+    login(laptop)
+    login(phone)
+    login(colleague, "other@example.org")
+    assert not _is_logged_out(laptop) and not _is_logged_out(phone)
+    logout(laptop)
+    assert _is_logged_out(phone)
+    assert not _is_logged_out(colleague)
+
+
+def test_a_password_change_ends_every_earlier_session(app, organizer, client, runner):
+    login(client)
+    stolen = copy_of_session(app, client)
+    result = runner.invoke(
+        args=["create-organizer", EMAIL, "--password-stdin", "--update"],
+        input="a brand new long password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert _is_logged_out(client) and _is_logged_out(stolen)
+    assert login(client, EMAIL, PASSWORD).status_code == 401
+    assert login(client, EMAIL, "a brand new long password").status_code == 302
+    assert not _is_logged_out(client)
+
+
+def test_a_remember_cookie_does_not_outlive_logout(app, organizer, client):
+    """No remember cookie is set, and one made for a session (as Flask-Login would) dies with
+    it: it carries the same versioned token."""
+    from flask_login.config import COOKIE_NAME
+    from flask_login.utils import encode_cookie
+
+    name = app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+    login(client)
+    assert client.get_cookie(name) is None
+    with client.session_transaction() as session:
+        token = session["_user_id"]
+    with app.test_request_context():
+        remembered = encode_cookie(token)
+    browser = app.test_client()
+    browser.set_cookie(name, remembered)
+    assert not _is_logged_out(browser)  # the cookie is a valid one while the session lives
+    logout(client)
+    browser = app.test_client()
+    browser.set_cookie(name, remembered)
+    assert _is_logged_out(browser)
+
+
+def test_failed_logins_are_limited_per_account_from_any_address(app, organizer, runner):
+    create_organizer(runner, "other@example.org")
+    # Only failures count: the organizer's own logins use up nothing.
+    for i in range(1, 8):
+        assert login(client_from(app, f"192.0.2.{i}")).status_code == 302
+    statuses = [
+        login(client_from(app, f"203.0.113.{i}"), EMAIL, "wrong password here").status_code
+        for i in range(1, 7)
+    ]
+    assert statuses == [401] * 5 + [429]
+    # Even the right password, from yet another address, waits for the window.
+    limited = login(client_from(app, "198.51.100.7"))
+    assert limited.status_code == 429 and "Retry-After" in limited.headers
+    assert "try again in" in limited.get_data(as_text=True)
+    # Another account is not affected.
+    assert login(client_from(app, "198.51.100.8"), "other@example.org").status_code == 302
+
+
+def test_the_per_account_limit_does_not_tell_which_accounts_exist(app, organizer):
+    def sixth_answer(email: str, network: str):
+        for i in range(1, 6):
+            login(client_from(app, f"{network}.{i}"), email, "wrong password here")
+        return login(client_from(app, f"{network}.6"), email, "wrong password here")
+
+    known = sixth_answer(EMAIL, "203.0.113")
+    unknown = sixth_answer("nobody@example.org", "198.51.100")
+    assert known.status_code == unknown.status_code == 429
+
+    # The same page, but for the seconds to wait (their windows opened a moment apart).
+    def page(response) -> str:
+        return re.sub(r"\d+", "N", response.get_data(as_text=True))
+
+    assert page(known) == page(unknown)
+
+
+def test_the_limiter_stores_no_email(app, organizer):
+    from advocacy.extensions import limiter
+
+    for i in range(1, 4):
+        login(client_from(app, f"203.0.113.{i}"), EMAIL, "wrong password here")
+    with app.app_context():
+        stored = repr(vars(limiter.storage))
+    assert "account:" in stored  # the per-account counter is there ...
+    assert EMAIL not in stored and EMAIL.split("@")[0] not in stored  # ... under no email
 
 
 def test_create_organizer_asks_twice_and_refuses_a_mismatch(runner, db):
