@@ -4,12 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 5000
+BIND   ?= 127.0.0.1:8000
 export ADVOCACY_ENV ?= development
 
-.PHONY: run test lint format bench install db demo clean help i18n
+.PHONY: run serve test lint format bench install db demo clean help i18n
 
 help:
 	@echo "make run    set up (venv, dependencies, SQLite database, demo campaign) and serve on 127.0.0.1:$(PORT)"
+	@echo "make serve  set up the same way and serve for production (gunicorn) on $(BIND)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  benchmarks under bench/ (ratios against a baseline measured in the same run)"
@@ -30,6 +32,9 @@ demo: db
 
 run: demo
 	$(BIN)/advocacy run --host 127.0.0.1 --port $(PORT)
+
+serve: demo  ## gunicorn, threaded workers, no client address logged (docs/deploy.md)
+	$(BIN)/advocacy serve --bind $(BIND)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

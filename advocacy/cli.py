@@ -13,10 +13,20 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, NoAppException, with_appcontext
+from flask.cli import (
+    FlaskGroup,
+    NoAppException,
+    ScriptInfo,
+    get_debug_flag,
+    pass_script_info,
+    show_server_banner,
+    with_appcontext,
+)
+from flask.cli import run_command as flask_run_command
 
 from . import campaigns, delivery, migrate, organizers, tallies
 from .civic import directory, make_session, us
@@ -209,6 +219,79 @@ def bounce_command() -> None:
     raise click.ClickException("not a bounce for one of our letters")
 
 
+@click.command("serve")
+@click.option(
+    "--bind",
+    "-b",
+    default=None,
+    metavar="ADDRESS",
+    help="HOST:PORT or unix:PATH to listen on (default: ADVOCACY_SERVE_BIND, else "
+    "127.0.0.1:8000, for a reverse proxy on the same machine).",
+)
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: ADVOCACY_SERVE_WORKERS, else 2).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Threads per worker (default: ADVOCACY_SERVE_THREADS, else 8).",
+)
+@with_appcontext
+def serve_command(bind: str | None, workers: int | None, threads: int | None) -> None:
+    """Serve the app in production: gunicorn, threaded workers, an access log without client
+    addresses (see docs/deploy.md)."""
+    from . import serving  # gunicorn is imported by this command only
+
+    # The app built here checked the configuration; each worker builds its own.
+    settings = serving.gunicorn_settings(current_app.config, bind, workers, threads)
+    serving.serve(_create_app, settings)
+
+
+@click.command(
+    "run",
+    params=list(flask_run_command.params),
+    short_help="Run the development server.",
+)
+@pass_script_info
+def run_command(
+    info: ScriptInfo,
+    host: str,
+    port: int,
+    reload: bool | None,
+    debugger: bool | None,
+    with_threads: bool,
+    cert: Any,
+    extra_files: list[str] | None,
+    exclude_patterns: list[str] | None,
+) -> None:
+    """Run the development server (Flask's ``run``, whose request log names no client
+    address). For production, use ``advocacy serve``."""
+    from werkzeug.serving import run_simple
+
+    from .serving import PrivateRequestHandler
+
+    app = info.load_app()
+    debug = get_debug_flag()
+    show_server_banner(debug, info.app_import_path)
+    run_simple(
+        host,
+        port,
+        app,
+        use_reloader=debug if reload is None else reload,
+        use_debugger=debug if debugger is None else debugger,
+        threaded=with_threads,
+        ssl_context=cert,
+        extra_files=extra_files,
+        exclude_patterns=exclude_patterns,
+        request_handler=PrivateRequestHandler,
+    )
+
+
 def _safe_url(url: str) -> str:
     """A database URL without its password, for printing."""
     from sqlalchemy.engine import make_url
@@ -225,6 +308,7 @@ COMMANDS = [
     tally_command,
     deliver_command,
     bounce_command,
+    serve_command,
 ]
 
 
@@ -254,6 +338,8 @@ cli = FlaskGroup(
 
 for _command in COMMANDS:
     cli.add_command(_command)
+# Replaces Flask's own ``run`` in ``advocacy run`` (``flask --app advocacy run`` keeps Flask's).
+cli.add_command(run_command)
 
 
 def main() -> None:
