@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from advocacy import campaigns
-from advocacy.civic.directory import DirectoryError, parse_targets_csv
+from advocacy.civic.directory import DirectoryError, TargetRow, parse_targets_csv
 
 from .admin_helpers import create_organizer, login
 from .conftest import DEMO_SLUG
 from .helpers import csrf_token
+from .test_civic_checks import HOSTILE_PHONES, HOSTILE_URLS
 
 HEADER = "name,office,level,district,email,phone,url,postcodes\n"
 GOOD = HEADER + (
@@ -91,6 +92,65 @@ def test_a_file_in_another_encoding_is_refused_with_its_line():
 def test_an_empty_file_is_refused():
     with pytest.raises(DirectoryError):
         parse_targets_csv(HEADER.encode(), "CA")
+
+
+# -- hostile values ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ('"Nadia\r\nExemple",Chair,federal,,a@example.org,,,*', "'name' contains a line break"),
+        ("Nadia\x00Exemple,Chair,federal,,a@example.org,,,*", "'name' contains a line break"),
+        ("Nadia,Chair\u2028x,federal,,a@example.org,,,*", "'office' contains a line break"),
+        ("Nadia,Chair,federal,\u202eWard,a@example.org,,,*", "'district' contains a line break"),
+        ('Nadia,Chair,federal,,"a@example.org\nBcc: b@example.org",,,*', "is not valid"),
+    ],
+)
+def test_control_characters_are_refused_with_their_line(row, message):
+    with pytest.raises(DirectoryError) as caught:
+        parse_targets_csv((GOOD + row + "\n").encode(), "CA")
+    # A record with a line break inside a quoted cell is reported at the line where it ends.
+    last = 4 + row.count("\n")
+    assert any(line == last and message in text for line, text in caught.value.errors), (
+        caught.value.errors
+    )
+
+
+@pytest.mark.parametrize("number", [p for p in HOSTILE_PHONES if "," not in p and '"' not in p])
+def test_a_phone_that_is_not_a_number_is_refused(number):
+    row = f'X,Chair,federal,,a@example.org,"{number}",,*'
+    with pytest.raises(DirectoryError, match="is not a phone number"):
+        parse_targets_csv((GOOD + row + "\n").encode(), "CA")
+
+
+# Spaces around a cell are trimmed (a trailing U+2028 too), so those addresses come out clean.
+@pytest.mark.parametrize("url", [u for u in HOSTILE_URLS if not {",", '"', "\u2028"} & set(u)])
+def test_an_address_that_is_not_plain_http_is_refused(url):
+    row = f'X,Chair,federal,,a@example.org,,"{url}",*'
+    with pytest.raises(DirectoryError, match="is not a web address"):
+        parse_targets_csv((GOOD + row + "\n").encode(), "CA")
+
+
+def test_a_dirty_stored_target_is_cleaned_on_the_way_out():
+    # As a row stored before these checks, or edited in the database, could be.
+    row = TargetRow(
+        name="Nadia\r\nExemple",
+        office="Councillor\x00",
+        level="municipal",
+        district="Somerset\u2028Ward",
+        email="nadia@example.org\r\nBcc: everyone@example.org",
+        phone="javascript:alert(1)",
+        url="javascript:alert(document.cookie)",
+        postcodes=("*",),
+    )
+    official = row.official()
+    assert (official.name, official.elected_office, official.district_name) == (
+        "Nadia Exemple",
+        "Councillor",
+        "Somerset Ward",
+    )
+    assert (official.email, official.phone, official.web_url) == ("", "", "")
 
 
 # -- through the organizer page and the CLI -----------------------------------------------------

@@ -11,6 +11,7 @@ from advocacy import civic
 from advocacy.civic.represent import RepresentProvider, level_for, parse_postcode
 
 from .conftest import REPRESENT, represent_body
+from .test_civic_checks import HOSTILE_EMAILS, HOSTILE_NAMES, HOSTILE_PHONES, HOSTILE_URLS
 
 
 def make_provider(retries: int = 2, retry_after_cap: float = 3.0, deadline: float = 5.0):
@@ -96,6 +97,89 @@ def test_representatives_without_name_or_office_are_skipped():
 )
 def test_levels(office, body, level):
     assert level_for(office, body) == level
+
+
+# -- a hostile or broken upstream ---------------------------------------------------------------
+
+
+def hostile_mp(**changes) -> dict:
+    """The recorded K1P5G4 body with ``changes`` made to the MP (listed in both lists)."""
+    body = represent_body("K1P5G4")
+    for rep in body["representatives_centroid"] + body["representatives_concordance"]:
+        if rep["elected_office"] == "MP":
+            rep.update(changes)
+    return body
+
+
+def the_mp(body: dict) -> civic.Official:
+    return next(o for o in parse_postcode(body, "K1P 5G4").officials if o.district_id == "35075")
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_a_web_or_photo_address_that_is_not_plain_http_is_dropped(url):
+    mp = the_mp(hostile_mp(url=url, personal_url=url, photo_url=url))
+    assert (mp.web_url, mp.photo_url) == ("", "")
+    assert mp.name == "Alexandra Placeholder"  # still listed: the supporter can write
+
+
+def test_the_personal_page_stands_in_for_a_hostile_official_page():
+    mp = the_mp(hostile_mp(url="javascript:alert(1)", personal_url="https://alex.example.ca/"))
+    assert mp.web_url == "https://alex.example.ca/"
+
+
+@pytest.mark.parametrize("number", HOSTILE_PHONES)
+def test_a_phone_that_is_not_a_number_is_dropped(number):
+    body = hostile_mp()
+    for rep in body["representatives_centroid"]:
+        for office in rep["offices"]:
+            office["tel"] = number
+    assert all(o.phone == "" for o in parse_postcode(body, "K1P 5G4").officials)
+
+
+def test_a_hostile_constituency_phone_does_not_hide_a_good_one():
+    body = represent_body("K1P5G4")
+    mp = next(r for r in body["representatives_centroid"] if r["elected_office"] == "MP")
+    for office in mp["offices"]:
+        office["tel"] = (
+            "javascript:alert(1)" if office["type"] == "constituency" else "613-555-0111"
+        )
+    assert the_mp(body).phone == "613-555-0111"
+
+
+@pytest.mark.parametrize(("name", "clean"), HOSTILE_NAMES)
+def test_names_and_places_are_one_clean_line(name, clean):
+    mp = the_mp(
+        hostile_mp(
+            name=name,
+            elected_office="MP\r\n",
+            district_name="Ottawa\r\nCentre",
+            party_name="Liberal\x00",
+            representative_set_name="House of\u2028Commons",
+        )
+    )
+    assert mp.name == clean
+    assert (mp.elected_office, mp.district_name, mp.party, mp.body) == (
+        "MP",
+        "Ottawa Centre",
+        "Liberal",
+        "House of Commons",
+    )
+    assert mp.level == "federal"
+
+
+@pytest.mark.parametrize("address", HOSTILE_EMAILS)
+def test_an_email_that_is_not_one_plain_address_is_dropped(address):
+    assert the_mp(hostile_mp(email=address)).email == ""
+
+
+def test_a_hostile_answer_is_cleaned_by_the_provider_too(represent):
+    body = hostile_mp(name="Alexandra\r\nPlaceholder", url="javascript:alert(1)")
+    body["city"] = "Ottawa\nBcc: x@evil.example"
+    represent.add("K1P5G4", body=body)
+    result = make_provider().lookup("K1P 5G4")
+    mp = next(o for o in result.officials if o.district_id == "35075")
+    assert (mp.name, mp.web_url) == ("Alexandra Placeholder", "")
+    assert result.city == "Ottawa Bcc: x@evil.example"
 
 
 # -- HTTP ---------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from responses import matchers
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from advocacy import campaigns, civic, create_app
 from advocacy.civic.uk import (
@@ -24,10 +24,11 @@ from advocacy.civic.uk import (
     parse_postcode,
     same_name,
 )
-from advocacy.models import ContactAction
+from advocacy.models import ContactAction, LookupCacheEntry
 
 from .conftest import FIXTURES, test_config
 from .helpers import csrf_token, hidden, letter_form_data, lookup, write_links
+from .test_civic_checks import HOSTILE_EMAILS, HOSTILE_NAMES, HOSTILE_PHONES, HOSTILE_URLS
 
 POSTCODES = "https://postcodes.test"
 MEMBERS = "https://members.test"
@@ -199,6 +200,72 @@ def test_a_web_address_that_is_not_http_is_ignored():
     }
     contacts = parse_contacts(body, 7)
     assert contacts.web_url == MEMBER_CONTACT_PAGE.format(id=7) and contacts.email == ""
+
+
+def hostile_contacts(**changes) -> dict:
+    """The recorded contacts of member 90001, with ``changes`` to the parliamentary office."""
+    body = uk_body("members-contact-90001")
+    office = next(e for e in body["value"] if e["type"] == "Parliamentary office")
+    office.update(changes)
+    return body
+
+
+@pytest.mark.parametrize("address", HOSTILE_EMAILS)
+def test_a_hostile_email_gives_way_to_the_next_good_one(address):
+    contacts = parse_contacts(hostile_contacts(email=address), 90001)
+    assert contacts.email == "office@alexplaceholder.example"  # the constituency office's
+
+
+@pytest.mark.parametrize("number", HOSTILE_PHONES)
+def test_a_hostile_phone_gives_way_to_the_next_good_one(number):
+    assert parse_contacts(hostile_contacts(phone=number), 90001).phone == "01732 555010"
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_a_hostile_website_gives_the_parliament_contact_page(url):
+    body = uk_body("members-contact-90001")
+    for entry in body["value"]:
+        if entry["type"] == "Website":
+            entry["line1"] = url
+            entry["website"] = url
+    assert parse_contacts(body, 90001).web_url == MEMBER_CONTACT_PAGE.format(id=90001)
+
+
+def hostile_member(**changes) -> dict:
+    """The recorded Sevenoaks search, with ``changes`` to its sitting member."""
+    body = uk_body("members-constituency-search-Sevenoaks")
+    for item in body["items"]:
+        representation = item["value"]["currentRepresentation"]
+        if representation:
+            representation["member"]["value"].update(changes)
+    return body
+
+
+@pytest.mark.parametrize(("name", "clean"), HOSTILE_NAMES)
+def test_a_hostile_member_and_constituency_are_cleaned_by_the_provider(uk, name, clean):
+    place = uk_body("postcodesio-postcode-lookup-BR87RE")
+    place["result"]["parliamentary_constituency"] = "Sevenoaks\r\n"
+    place["result"]["country"] = "England\x00"
+    uk.postcode("BR87RE", place)
+    uk.search("Sevenoaks", hostile_member(
+        nameDisplayAs=name,
+        latestParty={"name": "Conservative\u2028"},
+        thumbnailUrl="javascript:alert(1)",
+    ))  # fmt: skip
+    uk.contact(90001)
+    result = make_provider().lookup("BR8 7RE")
+    [mp] = result.officials
+    assert (mp.name, mp.party, mp.district_name) == (clean, "Conservative", "Sevenoaks")
+    assert mp.photo_url == "" and result.province == "England"
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_a_hostile_thumbnail_is_dropped(uk, url):
+    uk.postcode("BR87RE")
+    uk.search("Sevenoaks", hostile_member(thumbnailUrl=url))
+    uk.contact(90001)
+    [mp] = make_provider().lookup("BR8 7RE").officials
+    assert mp.photo_url == "" and mp.name == "Alex Placeholder"
 
 
 @pytest.mark.parametrize("body", [[], None, {"value": "x"}, {"links": []}])
@@ -510,14 +577,19 @@ def test_a_terminated_postcode_says_when_it_was_withdrawn(client, uk):
     assert 'value="ab10aa"' in page  # what they typed is kept
 
 
-def test_a_postcode_withdrawn_since_it_was_looked_up_says_so_on_any_page(tmp_path, uk):
-    app = make_app(tmp_path, LOOKUP_TTL=0)  # every page asks upstream again
+def test_pages_after_the_lookup_read_the_stored_answer_and_never_ask_upstream(tmp_path, uk):
+    app = make_app(tmp_path, LOOKUP_TTL=0)  # every stored answer is already stale
     client = app.test_client()
     uk.postcode("AB10AA")  # the BR8 7RE body: any answer that finds an MP
     uk.sevenoaks()
     assert lookup(client, "AB1 0AA", slug=SLUG).status_code == 200
+    calls = len(uk.mock.calls)
     uk.postcode("AB10AA", uk_body("postcodesio-postcode-404-terminated"), status=404)
     response = client.get(f"{BASE}/officials")
+    assert response.status_code == 200 and "Alex Placeholder" in text(response)
+    assert len(uk.mock.calls) == calls
+    # The lookup step asks again, and says the postcode is withdrawn now.
+    response = lookup(client, "AB1 0AA", slug=SLUG)
     assert response.status_code == 404
     assert "The postcode AB1 0AA was withdrawn in June 1996" in text(response)
     app.extensions["advocacy_db"].engine.dispose()
@@ -545,11 +617,17 @@ def test_malformed_json_gets_a_friendly_page(client, uk):
     assert "We cannot look up officials right now" in text(response)
 
 
-def test_members_api_down_gets_a_friendly_page_and_nothing_is_cached(client, uk):
+def test_members_api_down_gets_a_friendly_page_and_nothing_is_cached(app, client, uk):
     uk.postcode("BR87RE")
     for _ in range(3):
         uk.search("Sevenoaks", {"error": "boom"}, status=500)
     assert lookup(client, "BR8 7RE", slug=SLUG).status_code == 503
+    calls = len(uk.mock.calls)
+    # Asked again at once: the failure is remembered, the upstream left alone.
+    assert lookup(client, "BR8 7RE", slug=SLUG).status_code == 503
+    assert len(uk.mock.calls) == calls
+    with app.extensions["advocacy_db"].write() as session:
+        session.execute(update(LookupCacheEntry).values(failed_until=None))  # time passes
     uk.postcode("BR87RE")
     uk.sevenoaks()
     assert "Alex Placeholder" in text(lookup(client, "BR8 7RE", slug=SLUG))

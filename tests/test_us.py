@@ -24,6 +24,7 @@ from advocacy.models import ContactAction, LookupCacheEntry, USLegislator
 
 from .conftest import FIXTURES, test_config
 from .helpers import csrf_token, hidden, letter_form_data, write_links
+from .test_civic_checks import HOSTILE_EMAILS, HOSTILE_NAMES, HOSTILE_PHONES, HOSTILE_URLS
 
 GEOCODER = "https://geocoder.test/geocoder"
 GEOCODER_URL = f"{GEOCODER}/geographies/onelineaddress"
@@ -634,6 +635,88 @@ def test_people_without_name_title_or_state_legislature_are_skipped():
     }
     officials = us.parse_people({"results": [nameless, untitled, governor, "x", people[1]]})
     assert [o.name for o in officials] == ["Sam Placeholder"]
+
+
+# -- a hostile or broken upstream ---------------------------------------------------------------
+
+
+def hostile_legislator(name: str, phone: str, url: str) -> dict:
+    """Feinstein's recorded entry, with a hostile name, party, phone and web addresses."""
+    entry = copy.deepcopy(json.loads(LEGISLATORS.read_text())[0])
+    entry["name"]["official_full"] = name
+    entry["terms"][-1].update(party="Democrat\r\n", phone=phone, url=url, contact_form=url)
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("name", "clean", "phone", "url"),
+    [
+        (name, clean, phone, url)
+        for (name, clean), phone, url in zip(
+            HOSTILE_NAMES, HOSTILE_PHONES, HOSTILE_URLS, strict=False
+        )
+    ],
+)
+def test_a_hostile_legislator_entry_is_stored_clean(name, clean, phone, url):
+    [record], _skipped = us.parse_legislators([hostile_legislator(name, phone, url)])
+    assert (record.name, record.party) == (clean, "Democrat")
+    assert (record.phone, record.url, record.contact_form) == ("", "", "")
+
+
+def test_rows_stored_before_the_checks_are_cleaned_on_the_way_out(db):
+    with db.write() as session:
+        senator = session.get(USLegislator, "F000062")
+        senator.name = "Dianne\r\nFeinstein"
+        senator.party = "Democrat\x00"
+        senator.phone = "javascript:alert(1)"
+        senator.contact_form = "javascript:alert(document.cookie)"
+        senator.url = "data:text/html,x"
+    result = make_provider(db).lookup("95014", districts={"state": "CA", "cd": "17"})
+    feinstein = result.officials[0]
+    assert (feinstein.name, feinstein.party) == ("Dianne Feinstein", "Democrat")
+    assert (feinstein.phone, feinstein.web_url) == ("", "")
+
+
+def hostile_person(**changes) -> dict:
+    """The recorded Open States answer, with ``changes`` to its first state senator."""
+    data = body("openstates-people-geo")
+    data["results"][0].update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("name", "clean", "email", "phone", "url"),
+    [
+        (name, clean, email, phone, url)
+        for (name, clean), email, phone, url in zip(
+            HOSTILE_NAMES, HOSTILE_EMAILS, HOSTILE_PHONES, HOSTILE_URLS, strict=False
+        )
+    ],
+)
+def test_a_hostile_state_legislator_is_cleaned(name, clean, email, phone, url):
+    data = hostile_person(
+        name=name,
+        party="Democratic\u2028",
+        email=email,
+        image=url,
+        links=[{"url": url}],
+        openstates_url=url,
+        offices=[{"name": "District Office", "voice": phone}],
+    )
+    data["results"][0]["current_role"]["district"] = "15\r\nBcc: x@evil.example"
+    senator = us.parse_people(data)[0]
+    assert (senator.name, senator.party) == (clean, "Democratic")
+    assert senator.district_name == "California 15 Bcc: x@evil.example"
+    assert (senator.email, senator.phone, senator.web_url, senator.photo_url) == ("", "", "", "")
+
+
+def test_a_hostile_open_states_answer_is_cleaned_by_the_provider(db, stubs):
+    stubs.geocoder()
+    stubs.people(hostile_person(name="Alex\r\nExample", links=[{"url": "javascript:alert(1)"}]))
+    result = make_provider(db, key="secret-key").lookup("95014", address=ADDRESS)
+    senator = next(o for o in result.officials if o.level == "state")
+    assert senator.name == "Alex Example"
+    assert senator.web_url == "https://openstates.org/person/alex-example-00a015/"
 
 
 # -- privacy: the address is used once and kept nowhere -----------------------------------------

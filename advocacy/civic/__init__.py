@@ -7,8 +7,9 @@ from typing import Any
 
 import requests
 
+from ..db import Database
 from . import http
-from .cache import Provider, cached_lookup
+from .cache import cached_lookup
 from .errors import (
     AddressNotFound,
     CivicError,
@@ -19,6 +20,7 @@ from .errors import (
 )
 from .officials import LookupResult, Official
 from .photos import PhotoCache
+from .provider import Provider
 from .represent import RepresentProvider
 from .uk import UKProvider
 from .us import USProvider
@@ -50,8 +52,11 @@ def make_session(config: Mapping[str, Any]) -> requests.Session:
     )
 
 
-def build_providers(config: Mapping[str, Any], session: requests.Session) -> dict[str, Provider]:
-    """One instance of each provider, configured, by name."""
+def build_providers(
+    config: Mapping[str, Any], session: requests.Session, db: Database
+) -> dict[str, Provider]:
+    """One instance of each provider, configured, by name (``db``: the app's database, where
+    the US provider reads the members of Congress)."""
     return {
         RepresentProvider.name: RepresentProvider(
             base_url=config["REPRESENT_URL"],
@@ -71,6 +76,7 @@ def build_providers(config: Mapping[str, Any], session: requests.Session) -> dic
             session=session,
             timeout=config["HTTP_TIMEOUT"],
             deadline=config["LOOKUP_DEADLINE"],
+            db=db,
             benchmark=config["US_GEOCODER_BENCHMARK"],
             vintage=config["US_GEOCODER_VINTAGE"],
             layers=config["US_GEOCODER_LAYERS"],

@@ -13,10 +13,10 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from . import checks
 from .officials import LEVELS, Official
 
 NAME = "directory"
@@ -32,7 +32,7 @@ FIELD_MAX = {
     "url": 500,
     "postcodes": 20_000,
 }
-_PHONE = re.compile(r"^[0-9+().\- /x]{3,40}$")
+TEXT_COLUMNS = ("name", "office", "level", "district")
 # Canada: each position's allowed characters, so "K1A", "K1A0" and "K1A0B1" are prefixes.
 _CA_POSITIONS = (
     "ABCEGHJKLMNPRSTVXY",
@@ -62,7 +62,9 @@ class TargetRow:
         return any(entry == "*" or code.startswith(entry) for entry in self.postcodes)
 
     def official(self) -> Official:
-        return Official(
+        """This target as an Official, checked like any provider's (rows stored before the
+        checks existed, or edited in the database, are cleaned on the way out)."""
+        return Official.checked(
             name=self.name,
             elected_office=self.office,
             level=self.level,
@@ -108,6 +110,11 @@ def _check_row(row: dict[str, str], country: str) -> tuple[TargetRow | None, lis
     for column, limit in FIELD_MAX.items():
         if len(values[column]) > limit:
             problems.append(f"'{column}' is longer than {limit} characters")
+    for column in TEXT_COLUMNS:
+        # A line break inside a quoted cell, or an invisible character pasted from elsewhere:
+        # refused here with its line rather than silently changed later.
+        if checks.has_controls(values[column]):
+            problems.append(f"'{column}' contains a line break or another control character")
     level = values["level"].lower()
     if level and level not in LEVELS:
         problems.append(f"level '{values['level']}' is not one of {', '.join(LEVELS)}")
@@ -116,12 +123,13 @@ def _check_row(row: dict[str, str], country: str) -> tuple[TargetRow | None, lis
             values["email"] = validate_email(values["email"], check_deliverability=False).normalized
         except EmailNotValidError as exc:
             problems.append(f"email '{values['email']}' is not valid ({exc})")
-    if values["phone"] and not _PHONE.match(values["phone"]):
-        problems.append(f"phone '{values['phone']}' is not a phone number")
-    if values["url"]:
-        parts = urlsplit(values["url"])
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            problems.append(f"url '{values['url']}' is not a web address (http or https)")
+    if values["phone"]:
+        if checks.phone(values["phone"]):
+            values["phone"] = checks.phone(values["phone"])
+        else:
+            problems.append(f"phone '{values['phone']}' is not a phone number")
+    if values["url"] and not checks.web_url(values["url"]):
+        problems.append(f"url '{values['url']}' is not a web address (http or https)")
     if not (values["email"] or values["phone"] or values["url"]):
         problems.append("give at least one way to reach them: email, phone or url")
     entries = [

@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import checks
+
 LEVELS = ("federal", "national", "provincial", "state", "devolved", "municipal", "other")
 
 
@@ -38,9 +40,33 @@ class Official:
         return asdict(self)
 
     @classmethod
+    def checked(cls, **values: Any) -> Official:
+        """An Official from untrusted values (a provider's answer, an organizer's CSV, the
+        lookup cache), each passed through :mod:`civic.checks`: text cleaned to one printable
+        line, a web address, photo, phone or email that is not safe dropped (``""``), an
+        unknown level made "other". Every provider builds its officials with this."""
+        known = cls.__dataclass_fields__
+        fields = {k: v for k, v in values.items() if k in known}
+        for name in _TEXT_FIELDS:
+            fields[name] = checks.text(fields.get(name, ""))
+        fields["email"] = checks.email(fields.get("email"))
+        fields["phone"] = checks.phone(fields.get("phone"))
+        fields["web_url"] = checks.web_url(fields.get("web_url"))
+        fields["photo_url"] = checks.web_url(fields.get("photo_url"))
+        if fields.get("level") not in LEVELS:
+            fields["level"] = "other"
+        if not isinstance(fields.get("at_centroid", True), bool):
+            fields["at_centroid"] = True
+        return cls(**fields)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Official:
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """An Official from ``to_dict``'s form (the lookup cache), checked like a provider's
+        answer: a poisoned cache entry is cleaned the same way."""
+        return cls.checked(**data)
+
+
+_TEXT_FIELDS = ("name", "elected_office", "body", "district_name", "district_id", "party", "source")
 
 
 @dataclass(frozen=True)
@@ -99,11 +125,13 @@ class LookupResult:
     def from_dict(cls, data: dict[str, Any], **overrides: Any) -> LookupResult:
         values = {
             "postcode": data["postcode"],
-            "city": data.get("city", ""),
-            "province": data.get("province", ""),
             "source": data.get("source", ""),
-            "officials": tuple(Official.from_dict(o) for o in data.get("officials", [])),
-            "extra": data.get("extra") or {},
+            "city": checks.text(data.get("city", "")),
+            "province": checks.text(data.get("province", "")),
+            "officials": tuple(
+                Official.from_dict(o) for o in data.get("officials") or [] if isinstance(o, dict)
+            ),
+            "extra": data["extra"] if isinstance(data.get("extra"), dict) else {},
         }
         values.update(overrides)
         return cls(**values)

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from . import http
+from . import checks, http
 from .errors import PostcodeNotFound, UpstreamUnavailable
 from .officials import LookupResult, Official
 from .postcodes import normalize_ca
@@ -30,18 +30,18 @@ def level_for(office: str, body: str) -> str:
     return "municipal"
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+_text = checks.text
 
 
 def _phone(offices: Any) -> str:
-    """The constituency office's phone if there is one, else any office's."""
+    """The constituency office's phone if there is one, else any office's (a number that is
+    not a phone number is passed over)."""
     if not isinstance(offices, list):
         return ""
     phones = [
-        (o.get("type") != "constituency", _text(o.get("tel")))
+        (o.get("type") != "constituency", checks.phone(o.get("tel")))
         for o in offices
-        if isinstance(o, dict) and _text(o.get("tel"))
+        if isinstance(o, dict) and checks.phone(o.get("tel"))
     ]
     return min(phones)[1] if phones else ""
 
@@ -55,7 +55,8 @@ def _district_id(rep: dict[str, Any]) -> str:
 
 
 def parse_official(rep: Any, at_centroid: bool) -> Official | None:
-    """One Represent representative, or None when it lacks a name or an office."""
+    """One Represent representative, or None when it lacks a name or an office. Every value
+    is checked (:meth:`Official.checked`): a hostile or broken answer gives clean officials."""
     if not isinstance(rep, dict):
         return None
     name = _text(rep.get("name"))
@@ -63,7 +64,7 @@ def parse_official(rep: Any, at_centroid: bool) -> Official | None:
     if not name or not office:
         return None
     body = _text(rep.get("representative_set_name"))
-    return Official(
+    return Official.checked(
         name=name,
         elected_office=office,
         level=level_for(office, body),
@@ -71,10 +72,10 @@ def parse_official(rep: Any, at_centroid: bool) -> Official | None:
         district_name=_text(rep.get("district_name")),
         district_id=_district_id(rep),
         party=_text(rep.get("party_name")),
-        email=_text(rep.get("email")),
+        email=rep.get("email"),
         phone=_phone(rep.get("offices")),
-        web_url=_text(rep.get("url")) or _text(rep.get("personal_url")),
-        photo_url=_text(rep.get("photo_url")),
+        web_url=checks.web_url(rep.get("url")) or checks.web_url(rep.get("personal_url")),
+        photo_url=rep.get("photo_url"),
         source=NAME,
         at_centroid=at_centroid,
     )
@@ -124,9 +125,10 @@ class RepresentProvider:
 
     name = NAME
     country = "CA"
+    needs_address = False  # a postal code is enough
     # Offices Represent reports, for organizers choosing whom a campaign targets.
     offices = ("MP", "MPP", "MLA", "MNA", "MHA", "Mayor", "Maire", "Councillor", "Conseiller",
-               "Regional Councillor", "Deputy Mayor", "Trustee")
+               "Regional Councillor", "Deputy Mayor", "Trustee")  # fmt: skip
 
     def __init__(
         self, base_url: str, session: requests.Session, timeout: float, deadline: float
@@ -139,8 +141,9 @@ class RepresentProvider:
     def normalize(self, raw: str) -> str:
         return normalize_ca(raw)
 
-    def lookup(self, postcode: str) -> LookupResult:
-        """The officials for a normalised postal code, straight from Represent."""
+    def lookup(self, postcode: str, **kwargs: Any) -> LookupResult:
+        """The officials for a normalised postal code, straight from Represent (keyword
+        arguments, such as an address, are for providers that need them: not used here)."""
         code = postcode.replace(" ", "").upper()
         url = f"{self.base_url}/postcodes/{code}/"
         with http.deadline(self.deadline, self.timeout):

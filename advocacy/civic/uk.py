@@ -13,11 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
-from . import http
+from . import checks, http
 from .errors import InvalidPostcode, PostcodeNotFound, PostcodeTerminated, UpstreamUnavailable
 from .officials import LookupResult, Official
 from .postcodes import normalize_gb, normalize_gb_outcode
@@ -58,8 +57,7 @@ class Contacts:
     web_url: str = ""
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+_text = checks.text
 
 
 def _texts(value: Any) -> list[str]:
@@ -71,10 +69,7 @@ def _texts(value: Any) -> list[str]:
     return list(dict.fromkeys(t for t in (_text(v) for v in value) if t))
 
 
-def _web(value: Any) -> str:
-    """``value`` if it is an http(s) address (it ends up in an href), else empty."""
-    url = _text(value)
-    return url if urlsplit(url).scheme in {"http", "https"} and " " not in url else ""
+_web = checks.web_url
 
 
 def _result(data: Any, what: str) -> dict[str, Any]:
@@ -223,9 +218,8 @@ def parse_contacts(data: Any, member_id: int) -> Contacts:
     if not isinstance(data, dict) or not isinstance(data.get("value"), list):
         raise UpstreamUnavailable("Members API answered unreadable contact details")
     entries = sorted((e for e in data["value"] if isinstance(e, dict)), key=_contact_rank)
-    emails = (_text(e.get("email")) for e in entries)
-    email = next((m for m in emails if "@" in m and " " not in m), "")
-    phone = next((p for p in (_text(e.get("phone")) for e in entries) if p), "")
+    email = next((m for m in (checks.email(e.get("email")) for e in entries) if m), "")
+    phone = next((p for p in (checks.phone(e.get("phone")) for e in entries) if p), "")
     websites = (
         _web(e.get("website")) or (_web(e.get("line1")) if e.get("isWebAddress") is True else "")
         for e in entries
@@ -238,9 +232,10 @@ def parse_contacts(data: Any, member_id: int) -> Contacts:
 def parse_official(
     constituency: Constituency, member: dict[str, Any], contacts: Contacts
 ) -> Official:
-    """Our Official for the MP ``member`` (a Members API Member) of ``constituency``."""
+    """Our Official for the MP ``member`` (a Members API Member) of ``constituency``, every
+    value checked (:meth:`Official.checked`)."""
     party = member.get("latestParty") if isinstance(member.get("latestParty"), dict) else {}
-    return Official(
+    return Official.checked(
         name=_text(member.get("nameDisplayAs")),
         elected_office=OFFICE,
         level=LEVEL,
@@ -265,6 +260,8 @@ class UKProvider:
 
     name = NAME
     country = "GB"
+    needs_address = False  # a postcode, or even an outward code, is enough
+    offices = (OFFICE,)
 
     def __init__(
         self,
@@ -287,8 +284,9 @@ class UKProvider:
         except InvalidPostcode:
             return normalize_gb_outcode(raw)
 
-    def lookup(self, postcode: str) -> LookupResult:
-        """The MP (or, for an outward code, the candidate MPs) for a normalised code."""
+    def lookup(self, postcode: str, **kwargs: Any) -> LookupResult:
+        """The MP (or, for an outward code, the candidate MPs) for a normalised code (keyword
+        arguments, such as an address, are for providers that need them: not used here)."""
         with http.deadline(self.deadline, self.timeout):
             place = self._outcode(postcode) if " " not in postcode else self._postcode(postcode)
             officials, vacant = [], []

@@ -26,7 +26,7 @@ from sqlalchemy import delete, select
 
 from ..db import Database
 from ..models import USLegislator
-from . import http
+from . import checks, http
 from .cache import cached_lookup
 from .errors import AddressNotFound, UpstreamUnavailable
 from .officials import LookupResult, Official
@@ -121,8 +121,7 @@ class Location:
     layer_errors: tuple[str, ...] = ()
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+_text = checks.text
 
 
 def _pick_layer(geographies: Mapping[str, Any], pattern: re.Pattern, kind: str = "") -> Any:
@@ -321,7 +320,7 @@ def parse_legislator(entry: Any) -> LegislatorRecord | None:
         district=district,
         state_rank=_text(term.get("state_rank"))[:10],
         party=_text(term.get("party"))[:60],
-        phone=_text(term.get("phone"))[:40],
+        phone=checks.phone(term.get("phone")),
         url=_web(term.get("url")),
         contact_form=_web(term.get("contact_form")),
         term_end=_text(term.get("end"))[:10],
@@ -329,8 +328,9 @@ def parse_legislator(entry: Any) -> LegislatorRecord | None:
 
 
 def _web(value: Any) -> str:
-    url = _text(value)
-    return url if url.startswith(("https://", "http://")) and len(url) <= 300 else ""
+    """An http(s) address (:func:`checks.web_url`) that fits the stored column, else ""."""
+    url = checks.web_url(value)
+    return url if len(url) <= 300 else ""
 
 
 def parse_legislators(data: Any) -> tuple[list[LegislatorRecord], int]:
@@ -424,7 +424,8 @@ def district_label(state: str, district: int) -> str:
 
 def congress_officials(db: Database, districts: Districts) -> list[Official]:
     """The two senators of the state (none for DC and the territories) and the House member
-    for the district (district 0 for at-large states and delegates), from the stored table."""
+    for the district (district 0 for at-large states and delegates), from the stored table
+    (checked again on the way out, as rows stored before the checks existed may be dirty)."""
     with db.reader() as session:
         rows = list(
             session.scalars(select(USLegislator).where(USLegislator.state == districts.state))
@@ -440,7 +441,7 @@ def congress_officials(db: Database, districts: Districts) -> list[Official]:
     ]
     state_name = STATES[districts.state][1]
     officials = [
-        Official(
+        Official.checked(
             name=r.name,
             elected_office="Senator",
             level="federal",
@@ -456,7 +457,7 @@ def congress_officials(db: Database, districts: Districts) -> list[Official]:
         for r in senators
     ]
     officials += [
-        Official(
+        Official.checked(
             name=r.name,
             elected_office="Representative",
             level="federal",
@@ -486,16 +487,17 @@ def _phone(offices: Any) -> str:
     if not isinstance(offices, list):
         return ""
     phones = [
-        (_text(o.get("name")).casefold() != "district office", _text(o.get("voice")))
+        (_text(o.get("name")).casefold() != "district office", checks.phone(o.get("voice")))
         for o in offices
-        if isinstance(o, dict) and _text(o.get("voice"))
+        if isinstance(o, dict) and checks.phone(o.get("voice"))
     ]
     return min(phones)[1] if phones else ""
 
 
 def parse_person(person: Any) -> Official | None:
     """One Open States ``Person`` who sits in a state legislature, else None (members of
-    Congress are in people.geo's answer too: ours come from congress-legislators)."""
+    Congress are in people.geo's answer too: ours come from congress-legislators). Every value
+    is checked (:meth:`Official.checked`)."""
     if not isinstance(person, dict):
         return None
     jurisdiction = (
@@ -515,7 +517,7 @@ def parse_person(person: Any) -> Official | None:
     district = str(district).strip() if isinstance(district, str | int) else ""
     links = person.get("links") if isinstance(person.get("links"), list) else []
     web = next((_web(link.get("url")) for link in links if isinstance(link, dict)), "")
-    return Official(
+    return Official.checked(
         name=name,
         # "State Senator" rather than "Senator": a campaign chooses offices by name, and
         # writing to a state senator is not writing to a US senator.
@@ -525,7 +527,7 @@ def parse_person(person: Any) -> Official | None:
         district_name=f"{state_name} {district}".strip(),
         district_id=_text(role.get("division_id"))[:100],
         party=_text(person.get("party")),
-        email=_text(person.get("email")),
+        email=person.get("email"),
         phone=_phone(person.get("offices")),
         web_url=web or _web(person.get("openstates_url")),
         photo_url=_web(person.get("image")),
@@ -549,6 +551,8 @@ class _StateLegislatorsAt:
 
     name = "us-state"
     country = "US"
+    needs_address = False
+    offices = ("State Senator", "State Representative")
 
     def __init__(self, provider: USProvider, location: Location | None) -> None:
         self.provider = provider
@@ -557,7 +561,7 @@ class _StateLegislatorsAt:
     def normalize(self, raw: str) -> str:
         return raw
 
-    def lookup(self, postcode: str) -> LookupResult:
+    def lookup(self, postcode: str, **kwargs: Any) -> LookupResult:
         if self.location is None or self.location.lat is None or self.location.lng is None:
             raise UpstreamUnavailable("no point to ask Open States about (address not known)")
         officials = self.provider.people_geo(self.location.lat, self.location.lng)
@@ -609,7 +613,7 @@ class USProvider:
         timeout: float,
         deadline: float,
         *,
-        db: Database | None = None,
+        db: Database,
         benchmark: str = "Public_AR_Current",
         vintage: str = "Current_Current",
         layers: str = "54,56,58",
@@ -622,7 +626,7 @@ class USProvider:
         self.session = session
         self.timeout = timeout
         self.deadline = deadline
-        self._db = db
+        self.db = db  # where the members of Congress are stored (and state legislators cached)
         self.benchmark = benchmark
         self.vintage = vintage
         self.layers = layers
@@ -631,14 +635,6 @@ class USProvider:
         self.ttl = ttl
         self.stale_max = stale_max
         _redact_urllib3_logs()
-
-    @property
-    def db(self) -> Database:
-        if self._db is not None:
-            return self._db
-        from ..db import database  # the current app's, at request time
-
-        return database()
 
     def normalize(self, raw: str) -> str:
         return normalize_us(raw)
