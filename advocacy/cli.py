@@ -188,7 +188,7 @@ def deliver_command(interval: float) -> None:
 
     def status_url(row) -> str:
         return f"{config['PUBLIC_URL'].rstrip('/')}/letters/" \
-               f"{delivery.status_token(config, row.id)}"
+               f"{delivery.status_token(config, row.id, row.seal_key)}"
 
     while True:
         purged = delivery.purge(database(), timedelta(seconds=config["CONFIRM_TTL"]),

@@ -4,6 +4,13 @@ deliver`` outside any request, with retries -> sent, failed or bounced.
 
 The contact is counted when the supporter confirms. Their address and name are deleted once
 the letter is sent (or with the whole request if it is never confirmed within the TTL).
+
+The letter's text (which holds the supporter's name, city and full postal code) is readable in
+the row only while it waits to be sent. At confirmation it is also sealed: encrypted under a key
+made for this one letter, which goes into the supporter's status link. Once the letter is sent,
+failed or bounced, the readable text and the key are deleted, so the row keeps only the sealed
+text, which the status link alone can open to offer "send it yourself"; ``purge`` deletes that
+too after ``LETTER_TEXT_KEEP``.
 """
 
 from __future__ import annotations
@@ -11,11 +18,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
+from flask import render_template
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select, update
 
@@ -105,17 +116,51 @@ def read_confirm_token(config: Mapping[str, Any], token: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def status_token(config: Mapping[str, Any], delivery_id: int) -> str:
-    """The signed part of a letter's status page address (no expiry: it shows no address)."""
-    return _serializer(config, "delivery-status").dumps(delivery_id)
+# Between the signed letter id and the letter's key in a status token: in neither alphabet
+# (itsdangerous and Fernet keys use URL-safe base64 and ".").
+KEY_SEPARATOR = "~"
 
 
-def read_status_token(config: Mapping[str, Any], token: str) -> int | None:
+def status_token(config: Mapping[str, Any], delivery_id: int, key: str) -> str:
+    """The last part of a letter's status page address: the signed letter id (no expiry: it
+    shows no address), then the letter's key, when it still has one, to open its sealed text.
+    The key is outside the signature so that a link with a wrong or missing key still shows
+    the status, only without the text."""
+    signed = _serializer(config, "delivery-status").dumps(delivery_id)
+    return f"{signed}{KEY_SEPARATOR}{key}" if key else signed
+
+
+def read_status_token(config: Mapping[str, Any], token: str) -> tuple[int | None, str]:
+    """The letter id (None unless the signature holds) and the key (maybe "") of a token."""
+    signed, _, key = token.partition(KEY_SEPARATOR)
     try:
-        value = _serializer(config, "delivery-status").loads(token)
+        value = _serializer(config, "delivery-status").loads(signed)
     except BadData:
+        return None, ""
+    return (value if isinstance(value, int) else None), key
+
+
+SEAL_KEY = re.compile(r"[A-Za-z0-9_-]{43}=")  # what Fernet.generate_key() makes
+
+
+def seal(subject: str, body: str) -> tuple[str, str]:
+    """Encrypt a letter's text under a new key of its own: returns (sealed text, key)."""
+    key = Fernet.generate_key()
+    sealed = Fernet(key).encrypt(json.dumps({"s": subject, "b": body}).encode())
+    return sealed.decode(), key.decode()
+
+
+def unseal(sealed: str, key: str) -> tuple[str, str] | None:
+    """A sealed letter's (subject, body), or None when there is no text or the key is wrong."""
+    # Fernet's own check skips stray characters (a key with junk after it would still open
+    # the letter): only a key exactly as made here is tried.
+    if not sealed or not SEAL_KEY.fullmatch(key):
         return None
-    return value if isinstance(value, int) else None
+    try:
+        letter = json.loads(Fernet(key.encode()).decrypt(sealed.encode()))
+    except (InvalidToken, ValueError, TypeError):  # a forged or mangled key from a link
+        return None
+    return letter["s"], letter["b"]
 
 
 def request_delivery(
@@ -240,6 +285,7 @@ def confirm(
             )
             if recent >= cap:
                 status = "held"
+        sealed, key = seal(delivery.subject, delivery.body)
         session.execute(
             update(Delivery)
             .where(Delivery.id == delivery_id, Delivery.status == "unconfirmed")
@@ -248,6 +294,8 @@ def confirm(
                 confirmed_at=_now(),
                 next_attempt_at=_now(),
                 contact_action_id=recorded.action_id,
+                sealed=sealed,
+                seal_key=key,
             )
         )
     return get(db, delivery_id)
@@ -276,8 +324,15 @@ def review_held(db: Database, campaign_id: int, delivery_id: int, release: bool)
             row.status, row.next_attempt_at = "queued", _now()
         else:
             row.status, row.last_error = "failed", "not sent: held and declined by an organizer"
-            row.subject = row.body = row.supporter_email = row.supporter_name = ""
+            _forget(row)
         return True
+
+
+def _forget(row: Delivery) -> None:
+    """A letter is done with (sent, failed or bounced): keep only its sealed text, which the
+    supporter's status link alone can open, and nothing that names them."""
+    row.subject = row.body = row.seal_key = ""
+    row.supporter_email = row.supporter_name = ""
 
 
 def _claim(db: Database, now: datetime, limit: int) -> list[Delivery]:
@@ -362,8 +417,10 @@ def process_queue(
             row = session.get(Delivery, delivery.id)
             row.status, row.sent_at, row.attempts = "sent", _now(), delivery.attempts + 1
             row.message_id, row.last_error = message["Message-ID"] or "", ""
-            row.supporter_email, row.supporter_name = "", ""  # no longer needed
+            _forget(row)
         report.sent += 1
+    if report.sent or report.failed:
+        checkpoint(db)
     return report
 
 
@@ -375,16 +432,13 @@ def _finish_failed(
     status_url: Callable[[Delivery], str],
     send: Callable,
 ) -> None:
-    """Give up on a letter; tell the supporter how to send it themselves; forget them."""
+    """Give up on a letter; tell the supporter how to send it themselves (the link carries
+    the letter's key, which is then deleted here); forget them."""
     if delivery.supporter_email:
         notice = mail.build_plain_message(
             to=delivery.supporter_email,
             subject="Your letter could not be delivered",
-            body=(
-                f"We could not deliver your letter to {delivery.official_name}.\n\n"
-                f"You can still send it yourself from your own email: open\n"
-                f"{status_url(delivery)}\n"
-            ),
+            body=failure_notice(delivery.official_name, status_url(delivery)),
             from_address=sender.from_address,
             from_name=sender.from_name,
             domain=sender.domain,
@@ -395,7 +449,15 @@ def _finish_failed(
         row = session.get(Delivery, delivery.id)
         row.status, row.last_error = "failed", error[:200]
         row.attempts = delivery.attempts + 1
-        row.supporter_email, row.supporter_name = "", ""
+        _forget(row)
+
+
+def failure_notice(official_name: str, status_url: str) -> str:
+    """The text of the email telling a supporter their letter could not be delivered. Needs
+    the app context (the ``deliver`` command has one) for the template."""
+    return render_template(
+        "email/delivery_failed.txt", official_name=official_name, status_url=status_url
+    )
 
 
 def record_bounce(db: Database, secret: bytes, recipient: str) -> Delivery | None:
@@ -415,13 +477,14 @@ def record_bounce(db: Database, secret: bytes, recipient: str) -> Delivery | Non
         if row is None:
             return None
         row.status, row.last_error = "bounced", "bounced after sending"
-        row.supporter_email, row.supporter_name = "", ""
+        _forget(row)
     return get(db, delivery_id)
 
 
 def purge(db: Database, confirm_ttl: timedelta, keep_text: timedelta) -> int:
     """Delete requests never confirmed within the TTL (and with them the address), and clear
-    the text of letters finished longer ago than ``keep_text``. Returns rows changed."""
+    the text, sealed or not, of letters finished longer ago than ``keep_text``. Returns rows
+    changed."""
     now = _now()
     with db.write() as session:
         gone = (
@@ -437,16 +500,38 @@ def purge(db: Database, confirm_ttl: timedelta, keep_text: timedelta) -> int:
                 update(Delivery)
                 .where(
                     Delivery.status.in_(("sent", "failed", "bounced")),
-                    or_(
-                        Delivery.sent_at < now - keep_text, Delivery.confirmed_at < now - keep_text
-                    ),
-                    Delivery.body != "",
+                    # When it finished: sent, or last tried (a failure), or declined.
+                    func.coalesce(Delivery.sent_at, Delivery.next_attempt_at, Delivery.confirmed_at)
+                    < now - keep_text,
+                    or_(Delivery.sealed != "", Delivery.body != "", Delivery.seal_key != ""),
                 )
-                .values(subject="", body="", supporter_email="", supporter_name="")
+                .values(
+                    subject="",
+                    body="",
+                    sealed="",
+                    seal_key="",
+                    supporter_email="",
+                    supporter_name="",
+                )
             ).rowcount
             or 0
         )
+    if gone or cleared:
+        checkpoint(db)
     return gone + cleared
+
+
+def checkpoint(db: Database) -> None:
+    """SQLite keeps the old copies of changed pages, cleared letters included, in its
+    write-ahead log until a checkpoint: fold the log into the database file and empty it."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    # A raw connection: through SQLAlchemy the pragma would run inside a transaction.
+    connection = db.engine.raw_connection()
+    try:
+        connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
 
 
 def status_counts(db: Database, campaign_id: int) -> dict[str, int]:

@@ -248,21 +248,24 @@ def confirm(slug: str, token: str):
                     "This confirmation link has expired. Please write your letter again."
                 ),
             )
-        return redirect(
-            url_for(".status", token=delivery.status_token(current_app.config, row.id)), code=303
-        )
+        # The link carries the letter's key: only it can show the text again once it is sent.
+        status_token = delivery.status_token(current_app.config, row.id, row.seal_key)
+        return redirect(url_for(".status", token=status_token), code=303)
     return render_template("public/deliver_confirm.html", campaign=campaign, row=row, form=form)
 
 
 @bp.get("/letters/<token>")
 def status(token: str):
-    delivery_id = delivery.read_status_token(current_app.config, token)
+    """A letter's status; for a letter that could not be delivered, its text and a "send it
+    yourself" link, when the address carries the key that opens the sealed text."""
+    delivery_id, key = delivery.read_status_token(current_app.config, token)
     row = delivery.get(database(), delivery_id) if delivery_id is not None else None
     if row is None:
         abort(404)
+    letter = delivery.unseal(row.sealed, key) if row.status in {"failed", "bounced"} else None
     fallback = ""
-    if row.status in {"failed", "bounced"} and row.body:
-        fallback = mail.mailto_link(row.official_email, row.subject, row.body)
+    if letter is not None:
+        fallback = mail.mailto_link(row.official_email, *letter)
         if not mail.fits_mailto(fallback, current_app.config["MAILTO_MAX"]):
-            fallback = mail.mailto_link(row.official_email, row.subject)
-    return render_template("public/deliver_status.html", row=row, fallback=fallback)
+            fallback = mail.mailto_link(row.official_email, letter[0])
+    return render_template("public/deliver_status.html", row=row, letter=letter, fallback=fallback)
