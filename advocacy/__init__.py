@@ -71,7 +71,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["advocacy_providers"] = {
         name: GuardedProvider(provider, guard)
-        for name, provider in civic.build_providers(app.config, session).items()
+        for name, provider in civic.build_providers(
+            app.config, session, app.extensions["advocacy_db"]
+        ).items()
     }
     app.extensions["advocacy_photos"] = civic.PhotoCache(session, app.config["HTTP_TIMEOUT"])
 
