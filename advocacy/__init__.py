@@ -8,13 +8,17 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import get_locale
 
-from . import civic
+from . import civic, supporting
 from . import config as config_module
 from .civic.budget import GuardedProvider, UpstreamGuard
+from .civic.cache import LookupCache
 from .db import Database
-from .extensions import babel, csrf, limiter, login_manager
+from .delivery import secret_bytes
+from .extensions import Services, babel, csrf, limiter, login_manager
 from .mail import mailto_link
 from .markup import render_markdown
+from .sessions import EncryptedSessionInterface
+from .supporting import SupporterPath
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,22 +26,34 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def _select_locale() -> str:
     from flask import current_app
 
-    return (
-        request.accept_languages.best_match(current_app.config["LANGUAGE_LIST"])
-        or current_app.config["LANGUAGE_LIST"][0]
-    )
+    from .locales import negotiate
+
+    # A Babel identifier ("zh_Hant"), whatever the header holds: Babel refuses "zh-Hant".
+    return negotiate(request.accept_languages, current_app.config["LANGUAGE_LIST"])
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings, database, extensions, blueprints and CLI commands."""
+    """Build the app: settings, services, extensions, blueprints, error pages, commands."""
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    configure(app, config)
+    register_services(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config: dict[str, Any] | None) -> None:
+    """Settings from the environment and ``config``; refuse unsafe production settings."""
     settings = config_module.from_environment()
     settings.update(config or {})
     config_module.check_production(settings)
+    config_module.check_mail(settings)
     app.config.update(settings)
     app.config["LANGUAGE_LIST"] = [x.strip() for x in app.config["LANGUAGES"].split(",") if x]
     if not app.config["DATABASE_URL"]:
@@ -59,24 +75,43 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
     )
 
-    app.extensions["advocacy_db"] = Database(
-        app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT"]
-    )
-    session = civic.make_session(app.config)
-    guard = UpstreamGuard(
-        app.extensions["advocacy_db"],
-        per_minute=app.config["UPSTREAM_BUDGET_PER_MINUTE"],
-        failure_threshold=app.config["UPSTREAM_FAILURE_THRESHOLD"],
-        cooldown=app.config["UPSTREAM_COOLDOWN"],
-    )
-    app.extensions["advocacy_providers"] = {
-        name: GuardedProvider(provider, guard)
-        for name, provider in civic.build_providers(
-            app.config, session, app.extensions["advocacy_db"]
-        ).items()
-    }
-    app.extensions["advocacy_photos"] = civic.PhotoCache(session, app.config["HTTP_TIMEOUT"])
 
+def register_services(app: Flask) -> None:
+    """The database, the providers behind the shared upstream budget, the lookup cache, the
+    photo proxy and the supporter's path, reached through the accessors in extensions.py."""
+    config = app.config
+    db = Database(config["DATABASE_URL"], config["SQLITE_BUSY_TIMEOUT"])
+    app.extensions["advocacy_db"] = db
+    http_session = civic.make_session(config)
+    guard = UpstreamGuard(
+        db,
+        per_minute=config["UPSTREAM_BUDGET_PER_MINUTE"],
+        failure_threshold=config["UPSTREAM_FAILURE_THRESHOLD"],
+        cooldown=config["UPSTREAM_COOLDOWN"],
+    )
+    providers = {
+        name: GuardedProvider(provider, guard)
+        for name, provider in civic.build_providers(config, http_session, db).items()
+    }
+    cache = LookupCache(
+        db,
+        secret_bytes(config, "lookup-cache"),
+        ttl=config["LOOKUP_TTL"],
+        stale_max=config["LOOKUP_STALE_MAX"],
+        failure_memory=config["LOOKUP_FAILURE_MEMORY"],
+        wait=config["LOOKUP_DEADLINE"],
+    )
+    app.extensions["advocacy"] = Services(
+        db=db,
+        providers=providers,
+        photos=civic.PhotoCache(http_session, config["HTTP_TIMEOUT"]),
+        path=SupporterPath(db, providers, cache, supporting.Settings.from_config(config)),
+    )
+
+
+def register_extensions(app: Flask) -> None:
+    """Flask extensions, the encrypted session and the template helpers."""
+    app.session_interface = EncryptedSessionInterface()
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -94,15 +129,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
 
-    from .views import admin, deliver, errors, public, security
 
+def register_blueprints(app: Flask) -> None:
+    """The supporters' pages, the email-delivery pages and the organizers' pages."""
+    from .views import admin, deliver, public, security
+
+    security.guard_requests(app)  # before any route: bounded <int:...>, bad Host -> 400
     app.register_blueprint(public.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(deliver.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Error pages (one place) and the security headers on every response."""
+    from .views import errors, security
+
     errors.register(app)
     security.register(app)
 
+
+def register_commands(app: Flask) -> None:
+    """The ``flask``/``advocacy`` commands (imported here only: requests never need them)."""
     from .cli import register
 
     register(app)
-    return app

@@ -1,4 +1,4 @@
-"""Recording contact actions (idempotently) and counting them."""
+"""Recording contact actions (idempotently); tallies.py counts them."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .civic.officials import Official
 from .civic.postcodes import prefix
+from .constants import ContactMethod
 from .db import Database
 from .models import Campaign, ContactAction, LetterTemplate
 
-METHODS = ("mailto", "web_form", "phone", "email")
+METHODS = tuple(ContactMethod)
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 _SOURCE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
 
@@ -104,14 +105,3 @@ def record_contact(
         if existing is None:
             raise
         return Recorded(existing, created=False)
-
-
-def campaign_total(db: Database, campaign_id: int) -> int:
-    """How many contacts supporters have logged for a campaign."""
-    with db.reader() as session:
-        return (
-            session.scalar(
-                select(func.count(ContactAction.id)).where(ContactAction.campaign_id == campaign_id)
-            )
-            or 0
-        )

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from .civic import directory
-from .civic.cache import Provider, cached_lookup
-from .civic.errors import UpstreamUnavailable
 from .civic.officials import LookupResult, Official
+from .constants import CampaignStatus, TargetMode
 from .db import Database
 from .letters import LetterError, load_letter_file, render_letter
 from .models import Campaign, ContactAction, CustomTarget, Letter, LetterTemplate
 
-STATUSES = ("draft", "live", "closed")
+STATUSES = tuple(CampaignStatus)
 SAMPLE_OFFICIAL = Official(
     name="Alex Sample",
     elected_office="MP",
@@ -88,7 +86,7 @@ def visible_campaign(db: Database, slug: str, organizer: bool) -> Campaign | Non
     """The campaign at this address if supporters may see it (live), or if an organizer
     previews it (draft or closed)."""
     campaign = campaign_by_slug(db, slug)
-    if campaign is None or (campaign.status != "live" and not organizer):
+    if campaign is None or (campaign.status != CampaignStatus.LIVE and not organizer):
         return None
     return campaign
 
@@ -96,7 +94,9 @@ def visible_campaign(db: Database, slug: str, organizer: bool) -> Campaign | Non
 def live_campaigns(db: Database) -> list[Campaign]:
     with db.reader() as session:
         return list(
-            session.scalars(select(Campaign).where(Campaign.status == "live").order_by(Campaign.id))
+            session.scalars(
+                select(Campaign).where(Campaign.status == CampaignStatus.LIVE).order_by(Campaign.id)
+            )
         )
 
 
@@ -104,7 +104,7 @@ def live_campaign(db: Database, slug: str) -> Campaign | None:
     """The campaign with this slug, if supporters may act on it."""
     with db.reader() as session:
         return session.scalar(
-            select(Campaign).where(Campaign.slug == slug, Campaign.status == "live")
+            select(Campaign).where(Campaign.slug == slug, Campaign.status == CampaignStatus.LIVE)
         )
 
 
@@ -138,15 +138,7 @@ def newest_version(db: Database, letter: Letter) -> LetterTemplate | None:
         )
 
 
-def current_template(
-    db: Database, campaign: Campaign, language: str, official: Official | None = None
-) -> LetterTemplate | None:
-    """The newest version of the letter this official gets (see letter_for)."""
-    letter = letter_for(db, campaign, language, official)
-    return newest_version(db, letter) if letter is not None else None
-
-
-TARGET_MODES = ("provider", "directory", "both")
+TARGET_MODES = tuple(TargetMode)
 
 
 def is_targeted(campaign: Campaign, official: Official) -> bool:
@@ -199,43 +191,6 @@ def replace_targets(db: Database, campaign: Campaign, rows: list[directory.Targe
             session.add(_target_model(campaign.id, row))
 
 
-def lookup_officials(
-    db: Database,
-    provider: Provider,
-    campaign: Campaign,
-    postcode: str,
-    ttl: float,
-    stale_max: float,
-    fetch: Callable[[], LookupResult] | None = None,
-) -> LookupResult:
-    """The officials a supporter at ``postcode`` sees for this campaign: the provider's
-    (through the cache, or through ``fetch`` for providers that are not cached by postal
-    code, such as the US one that needs an address), the campaign's custom targets covering
-    the code, or both. When the provider is down, custom targets are still offered (and the
-    result says so)."""
-    mine = (
-        tuple(row.official() for row in custom_targets(db, campaign) if row.covers(postcode))
-        if campaign.target_mode in ("directory", "both")
-        else ()
-    )
-    if campaign.target_mode == "directory":
-        return LookupResult(postcode=postcode, officials=mine, source=directory.NAME)
-    try:
-        result = fetch() if fetch else cached_lookup(db, provider, postcode, ttl, stale_max)
-    except UpstreamUnavailable:
-        if not mine:
-            raise
-        return LookupResult(
-            postcode=postcode,
-            officials=mine,
-            source=directory.NAME,
-            extra={"provider_unavailable": True},
-        )
-    if not mine:
-        return result
-    return replace(result, officials=result.officials + mine)
-
-
 @dataclass(frozen=True)
 class OfficialChoice:
     """An official as shown to a supporter: whether they may write, and why not."""
@@ -280,9 +235,9 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
     for key in ("slug", "title", "target_offices"):
         if key not in meta:
             raise CampaignFileError(f"{folder}/campaign.toml: missing '{key}'")
-    if meta.get("status", "live") not in STATUSES:
+    if meta.get("status", CampaignStatus.LIVE) not in STATUSES:
         raise CampaignFileError(f"{folder}/campaign.toml: status must be one of {STATUSES}")
-    if meta.get("target_mode", "provider") not in TARGET_MODES:
+    if meta.get("target_mode", TargetMode.PROVIDER) not in TARGET_MODES:
         raise CampaignFileError(
             f"{folder}/campaign.toml: target_mode must be one of {TARGET_MODES}"
         )
@@ -320,9 +275,9 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
             country=meta.get("country", "CA"),
             provider=meta.get("provider", "represent"),
             target_offices=list(meta["target_offices"]),
-            status=meta.get("status", "live"),
+            status=meta.get("status", CampaignStatus.LIVE),
             goal=meta.get("goal"),
-            target_mode=meta.get("target_mode", "provider"),
+            target_mode=meta.get("target_mode", TargetMode.PROVIDER),
         )
         session.add(campaign)
         session.flush()
@@ -362,27 +317,33 @@ def load_campaigns(db: Database, root: Path) -> list[tuple[Campaign, bool]]:
     ]
 
 
-def template_for(
+# Ids outside a 64-bit signed integer cannot be in any table (SQLite raises OverflowError).
+ID_MAX = 2**63 - 1
+
+
+def letter_version(
     db: Database,
     campaign: Campaign,
-    template_id: int | None,
     language: str,
     official: Official | None = None,
+    version_id: int | None = None,
 ) -> LetterTemplate | None:
-    """The template version a form was rendered with, if it is this campaign's (and, given
-    an official, a version of a letter for them); else the current one. ``.letter`` is
-    loaded: its editing mode decides which parts of the form the server takes."""
-    if template_id is not None:
+    """The letter version an official gets: the one a form was rendered with
+    (``version_id``), if it is a version of this campaign's letter for them; else the newest
+    version of the letter for them (see letter_for). ``.letter`` is loaded: its editing mode
+    decides which parts of a form the server takes."""
+    if version_id is not None and 0 < version_id <= ID_MAX:
         with db.reader() as session:
-            template = session.get(
-                LetterTemplate, template_id, options=[joinedload(LetterTemplate.letter)]
+            version = session.get(
+                LetterTemplate, version_id, options=[joinedload(LetterTemplate.letter)]
             )
         if (
-            template is not None
-            and template.campaign_id == campaign.id
+            version is not None
+            and version.campaign_id == campaign.id
             and (
-                official is None or template.letter.applies(official.level, official.elected_office)
+                official is None or version.letter.applies(official.level, official.elected_office)
             )
         ):
-            return template
-    return current_template(db, campaign, language, official)
+            return version
+    letter = letter_for(db, campaign, language, official)
+    return newest_version(db, letter) if letter is not None else None

@@ -31,6 +31,9 @@ class Defaults:
     LOOKUP_DEADLINE = 10.0  # seconds, for one whole lookup with its retries
     LOOKUP_TTL = 86400  # seconds a cached lookup is fresh (1 day)
     LOOKUP_STALE_MAX = 30 * 86400  # seconds a cached lookup may be served when upstream fails
+    # Seconds an upstream failure for one postal code is remembered: the page after the failed
+    # lookup, and reloads, answer at once instead of waiting for the upstream again.
+    LOOKUP_FAILURE_MEMORY = 30.0
     # Shared by all workers (in the database): lookups started per provider per minute.
     # Represent allows 60 requests a minute per client; retries of a failing call come on
     # top, which the circuit breaker bounds.
@@ -108,6 +111,12 @@ class Defaults:
     # Rate-limit counters: in this process's memory by default (per worker!); use Redis
     # (redis://host:6379/0) when several workers or hosts serve the app.
     REDIS_URL = ""
+
+    # Production server (advocacy serve; docs/deploy.md): gunicorn threaded workers.
+    SERVE_BIND = "127.0.0.1:8000"  # HOST:PORT or unix:PATH
+    SERVE_WORKERS = 2  # processes, about one per CPU core
+    SERVE_THREADS = 8  # per worker: a lookup waiting on the upstream holds one
+    SERVE_TIMEOUT = 30.0  # seconds a silent worker lives; kept above LOOKUP_DEADLINE + 10
 
     LANGUAGES = "en"  # comma-separated; the first is the default
     MAX_CONTENT_LENGTH = 64 * 1024  # bytes of request body (uploads have their own limit)

@@ -1,8 +1,13 @@
 """Flask extensions, created unbound and bound to the app in create_app."""
 
+from __future__ import annotations
+
 import hashlib
 import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import Babel
@@ -10,6 +15,11 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+
+if TYPE_CHECKING:
+    from .civic import PhotoCache, Provider
+    from .db import Database
+    from .supporting import SupporterPath
 
 
 def client_key() -> str:
@@ -24,3 +34,31 @@ babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=client_key, default_limits=[], headers_enabled=False)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What create_app builds once and requests share (``app.extensions["advocacy"]``)."""
+
+    db: Database
+    providers: Mapping[str, Provider]
+    photos: PhotoCache
+    path: SupporterPath
+
+
+def services() -> Services:
+    return current_app.extensions["advocacy"]
+
+
+def providers() -> Mapping[str, Provider]:
+    """The providers by name, each behind the shared upstream budget."""
+    return services().providers
+
+
+def supporter_path() -> SupporterPath:
+    """The supporter's path (advocacy/supporting.py) of the current app."""
+    return services().path
+
+
+def photos() -> PhotoCache:
+    return services().photos

@@ -19,7 +19,7 @@ def run(seconds: float) -> Result:
         app = demo_app(Path(directory))
         db = app.extensions["advocacy_db"]
         campaign = campaigns.live_campaign(db, DEMO_SLUG)
-        template = campaigns.current_template(db, campaign, "en")
+        template = campaigns.letter_version(db, campaign, "en")
         official = demo_official()
 
         def record() -> None:

@@ -79,7 +79,14 @@ def test_the_budget_renews_each_minute(tmp_path, represent):
 
 
 def test_an_upstream_that_keeps_failing_is_left_alone(tmp_path, represent):
-    app = make_app(tmp_path, UPSTREAM_FAILURE_THRESHOLD=2, UPSTREAM_COOLDOWN=30.0, HTTP_RETRIES=0)
+    # Failures are not remembered here, so that each lookup is a call the breaker counts.
+    app = make_app(
+        tmp_path,
+        UPSTREAM_FAILURE_THRESHOLD=2,
+        UPSTREAM_COOLDOWN=30.0,
+        HTTP_RETRIES=0,
+        LOOKUP_FAILURE_MEMORY=0,
+    )
     for _ in range(2):
         represent.add("K1P5G4", body={}, status=500)
     client = app.test_client()

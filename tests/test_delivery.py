@@ -34,7 +34,7 @@ def mp():
 @pytest.fixture
 def demo(db):
     campaign = campaigns.campaign_by_slug(db, DEMO_SLUG)
-    return campaign, campaigns.current_template(db, campaign, "en")
+    return campaign, campaigns.letter_version(db, campaign, "en")
 
 
 def request(db, demo, official, email="wei@example.org", token=None, **changes):

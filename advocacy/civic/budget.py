@@ -22,7 +22,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db import Database
 from ..models import UpstreamState
-from .errors import PostcodeNotFound, UpstreamUnavailable
+from .errors import AddressNotFound, PostcodeNotFound, UpstreamUnavailable
+from .officials import LookupResult
+from .provider import Provider
 
 WINDOW = timedelta(minutes=1)
 
@@ -30,9 +32,13 @@ WINDOW = timedelta(minutes=1)
 class UpstreamBusy(UpstreamUnavailable):
     """This minute's budget of upstream calls is spent."""
 
+    remember = False
+
 
 class CircuitOpen(UpstreamUnavailable):
     """The upstream failed repeatedly; it is left alone for a while."""
+
+    remember = False
 
 
 def _now() -> datetime:
@@ -102,21 +108,26 @@ class UpstreamGuard:
 
 
 class GuardedProvider:
-    """A provider whose lookups go through the guard; everything else is the provider's."""
+    """A provider whose lookups go through the guard. It declares what the Provider protocol
+    declares, and hands everything but the budget to the provider it wraps."""
 
-    def __init__(self, provider: Any, guard: UpstreamGuard) -> None:
-        self._provider = provider
+    def __init__(self, provider: Provider, guard: UpstreamGuard) -> None:
+        self.provider = provider
         self._guard = guard
+        self.name = provider.name
+        self.country = provider.country
+        self.needs_address = provider.needs_address
+        self.offices = provider.offices
 
-    def __getattr__(self, attribute: str) -> Any:
-        return getattr(self._provider, attribute)
+    def normalize(self, raw: str) -> str:
+        return self.provider.normalize(raw)
 
-    def lookup(self, postcode: str, **kwargs: Any):
-        name = self._provider.name
+    def lookup(self, postcode: str, **kwargs: Any) -> LookupResult:
+        name = self.provider.name
         self._guard.acquire(name)
         try:
-            result = self._provider.lookup(postcode, **kwargs)
-        except PostcodeNotFound:
+            result = self.provider.lookup(postcode, **kwargs)
+        except (PostcodeNotFound, AddressNotFound):
             self._guard.succeeded(name)  # a clear answer: the upstream is working
             raise
         except UpstreamUnavailable:

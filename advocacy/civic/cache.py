@@ -1,90 +1,246 @@
 """The lookup cache: one policy for every provider.
 
 - fresh for ``ttl`` seconds: answered from the database, no upstream call;
-- older: one upstream call per key at a time (in this process), the answer stored;
-- upstream down: the stale answer, if it is younger than ``stale_max``, marked ``stale``.
+- older: one upstream call per key at a time (in this process); a second supporter with the
+  same code waits for that call, at most ``wait`` seconds, then gets the same friendly error;
+- upstream down: the stale answer, if it is younger than ``stale_max``, marked ``stale``; the
+  failure itself is remembered for ``failure_memory`` seconds, so that the redirect after a
+  failed lookup, and reloads, answer at once instead of calling the upstream again.
+
+Only :meth:`LookupCache.fetch` calls an upstream. Pages after the lookup step read with
+:meth:`LookupCache.read`, which never does: nobody can spend the upstream budget except
+through the (rate-limited) lookup step.
+
+Privacy: a row is keyed by the provider's name and a keyed hash of the postal code (with the
+districts, for providers that need an address), never the code itself, and its time is rounded
+down to the hour, so that it cannot be matched to the time of a contact. Rows older than the
+stale limit are deleted whenever an answer is stored.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
-from collections import defaultdict
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any
+
+from sqlalchemy import delete, or_
 
 from ..db import Database
 from ..models import LookupCacheEntry
 from .errors import UpstreamUnavailable
 from .officials import LookupResult
-
-
-class Provider(Protocol):
-    name: str
-    country: str
-
-    def normalize(self, raw: str) -> str: ...
-
-    def lookup(self, postcode: str) -> LookupResult: ...
-
-
-_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-_locks_guard = threading.Lock()
-
-
-def _lock_for(key: str) -> threading.Lock:
-    with _locks_guard:
-        return _locks[key]
-
-
-def cache_key(provider: Provider, postcode: str) -> str:
-    return f"{provider.name}:{postcode}"
-
-
-def _read(db: Database, key: str) -> LookupCacheEntry | None:
-    with db.reader() as session:
-        return session.get(LookupCacheEntry, key)
-
-
-def _as_result(entry: LookupCacheEntry, stale: bool = False) -> LookupResult:
-    return LookupResult.from_dict(
-        json.loads(entry.payload), stale=stale, fetched_at=entry.fetched_at.isoformat()
-    )
-
-
-def store(db: Database, key: str, result: LookupResult, now: datetime | None = None) -> None:
-    payload = json.dumps(result.to_dict(), ensure_ascii=False)
-    with db.write() as session:
-        entry = session.get(LookupCacheEntry, key)
-        if entry is None:
-            session.add(LookupCacheEntry(key=key, payload=payload, fetched_at=now or _now()))
-        else:
-            entry.payload = payload
-            entry.fetched_at = now or _now()
+from .provider import Provider
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def cached_lookup(
-    db: Database, provider: Provider, postcode: str, ttl: float, stale_max: float
-) -> LookupResult:
-    """The officials for ``postcode``, from the cache when fresh, else from the provider."""
-    key = cache_key(provider, postcode)
-    entry = _read(db, key)
-    if entry is not None and _now() - entry.fetched_at < timedelta(seconds=ttl):
-        return _as_result(entry)
-    with _lock_for(key):
-        # Another thread may have refreshed it while we waited for the lock.
-        entry = _read(db, key)
-        if entry is not None and _now() - entry.fetched_at < timedelta(seconds=ttl):
-            return _as_result(entry)
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+class RememberedFailure(UpstreamUnavailable):
+    """The upstream failed for this key a moment ago; it is not asked again yet."""
+
+
+class _KeyLocks:
+    """One lock per key while anyone holds or waits for it (the table does not grow with
+    every postal code ever looked up)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    def acquire(self, key: str, timeout: float) -> bool:
+        with self._guard:
+            lock, users = self._locks.get(key, (None, 0))
+            if lock is None:
+                lock = threading.Lock()
+            self._locks[key] = (lock, users + 1)
+        if lock.acquire(timeout=max(0.0, timeout)):
+            return True
+        self._leave(key)
+        return False
+
+    def release(self, key: str) -> None:
+        lock, _ = self._locks[key]
+        lock.release()
+        self._leave(key)
+
+    def _leave(self, key: str) -> None:
+        with self._guard:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+_LOCKS = _KeyLocks()
+
+
+class LookupCache:
+    """Provider answers kept in the ``lookup_cache`` table (see the module docstring)."""
+
+    def __init__(
+        self,
+        db: Database,
+        secret: bytes | None,
+        ttl: float,
+        stale_max: float,
+        failure_memory: float = 30.0,
+        wait: float = 10.0,
+    ) -> None:
+        self.db = db
+        self.secret = secret
+        self.ttl = timedelta(seconds=ttl)
+        self.stale_max = timedelta(seconds=stale_max)
+        self.failure_memory = timedelta(seconds=failure_memory)
+        self.wait = wait
+        self._locks = _LOCKS
+
+    def key(self, provider: str, postcode: str, districts: Mapping[str, Any] | None = None) -> str:
+        """The row's key: the provider, and a keyed hash of what was looked up."""
+        material = postcode
+        if districts:
+            material += "|" + json.dumps(districts, sort_keys=True, separators=(",", ":"))
+        if self.secret is None:
+            return f"{provider}:{material}"[:120]
+        digest = hmac.new(self.secret, material.encode(), hashlib.sha256).hexdigest()
+        return f"{provider}:{digest}"
+
+    # -- reading, never calling the upstream ----------------------------------------------
+
+    def _entry(self, key: str) -> LookupCacheEntry | None:
+        with self.db.reader() as session:
+            return session.get(LookupCacheEntry, key)
+
+    def _usable(self, entry: LookupCacheEntry | None, now: datetime) -> LookupResult | None:
+        if entry is None or not entry.payload or now - entry.fetched_at >= self.stale_max:
+            return None
+        stale = now - entry.fetched_at >= self.ttl
+        return LookupResult.from_dict(
+            json.loads(entry.payload), stale=stale, fetched_at=entry.fetched_at.isoformat()
+        )
+
+    def _fresh(self, entry: LookupCacheEntry | None, now: datetime) -> LookupResult | None:
+        result = self._usable(entry, now)
+        return result if result is not None and not result.stale else None
+
+    def _failure(self, entry: LookupCacheEntry | None, now: datetime) -> RememberedFailure | None:
+        if entry is None or entry.failed_until is None or entry.failed_until <= now:
+            return None
+        return RememberedFailure(
+            "upstream failed a moment ago",
+            retry_after=(entry.failed_until - now).total_seconds(),
+        )
+
+    def read(self, key: str) -> LookupResult | None:
+        """The stored answer (marked stale when older than the TTL), or None. Never calls an
+        upstream."""
+        return self._usable(self._entry(key), _now())
+
+    def remembered_failure(self, key: str) -> RememberedFailure | None:
+        """The upstream's recent failure for this key, while it is remembered."""
+        return self._failure(self._entry(key), _now())
+
+    # -- the one path that calls an upstream ---------------------------------------------
+
+    def fetch(self, key: str, call: Callable[[], LookupResult]) -> LookupResult:
+        """The answer for ``key``: fresh from the cache, or from ``call()`` (one call per key
+        at a time), or stale when the upstream fails."""
+        now = _now()
+        entry = self._entry(key)
+        fresh = self._fresh(entry, now)
+        if fresh is not None:
+            return fresh
+        if not self._locks.acquire(key, self.wait):
+            # Someone else's lookup of the same code is still waiting for the upstream.
+            stale = self._usable(self._entry(key), _now())
+            if stale is not None:
+                return stale
+            raise UpstreamUnavailable("waited for another lookup of the same key")
         try:
-            result = provider.lookup(postcode)
-        except UpstreamUnavailable:
-            if entry is not None and _now() - entry.fetched_at < timedelta(seconds=stale_max):
-                return _as_result(entry, stale=True)
-            raise
-        store(db, key, result)
-        return _as_result(_read(db, key))
+            now = _now()
+            entry = self._entry(key)  # another thread may have answered meanwhile
+            fresh = self._fresh(entry, now)
+            if fresh is not None:
+                return fresh
+            failure = self._failure(entry, now)
+            if failure is None:
+                try:
+                    result = call()
+                except UpstreamUnavailable as exc:
+                    if exc.remember:
+                        self.remember_failure(key)
+                    failure = exc
+                else:
+                    self.store(key, result)
+                    return self.read(key) or result
+            stale = self._usable(entry, now)
+            if stale is not None:
+                return LookupResult.from_dict(
+                    stale.to_dict(), stale=True, fetched_at=stale.fetched_at
+                )
+            raise failure
+        finally:
+            self._locks.release(key)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def store(self, key: str, result: LookupResult) -> None:
+        payload = json.dumps(result.to_dict(), ensure_ascii=False)
+        now = _now()
+        with self.db.write() as session:
+            entry = session.get(LookupCacheEntry, key)
+            if entry is None:
+                session.add(LookupCacheEntry(key=key, payload=payload, fetched_at=_hour(now)))
+            else:
+                entry.payload, entry.fetched_at, entry.failed_until = payload, _hour(now), None
+            self._purge(session, now)
+
+    def remember_failure(self, key: str) -> None:
+        """Remember that the upstream just failed for ``key``."""
+        if self.failure_memory <= timedelta(0):
+            return
+        now = _now()
+        with self.db.write() as session:
+            entry = session.get(LookupCacheEntry, key)
+            if entry is None:
+                entry = LookupCacheEntry(key=key, payload="", fetched_at=_hour(now))
+                session.add(entry)
+            entry.failed_until = now + self.failure_memory
+
+    def _purge(self, session, now: datetime) -> int:
+        return (
+            session.execute(
+                delete(LookupCacheEntry).where(
+                    LookupCacheEntry.fetched_at < now - self.stale_max,
+                    or_(
+                        LookupCacheEntry.failed_until.is_(None),
+                        LookupCacheEntry.failed_until < now,
+                    ),
+                )
+            ).rowcount
+            or 0
+        )
+
+    def purge(self) -> int:
+        """Delete the answers past the stale limit (and failures no longer remembered)."""
+        now = _now()
+        with self.db.write() as session:
+            return self._purge(session, now)
+
+
+def cached_lookup(
+    db: Database, provider: Provider, key: str, ttl: float, stale_max: float
+) -> LookupResult:
+    """``provider.lookup(key)`` through a cache keyed by ``key`` as it is: for lookups whose
+    key is public (a district), not a supporter's postal code."""
+    cache = LookupCache(db, None, ttl, stale_max, failure_memory=0)
+    return cache.fetch(cache.key(provider.name, key), lambda: provider.lookup(key))

@@ -1,4 +1,7 @@
-"""The civic layer's own exceptions; views map them to pages and status codes in one place."""
+"""The civic layer's own exceptions; views map them to pages and status codes in one place.
+
+Their messages never hold what a supporter typed (a postal code, an address): an exception's
+message ends up in tracebacks and logs. The values are attributes, for the pages."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ class InvalidPostcode(CivicError):
     """The text is not a postal code of the campaign's country."""
 
     def __init__(self, raw: str, country: str) -> None:
-        super().__init__(f"not a postal code for {country}: {raw!r}")
+        super().__init__(f"not a postal code for {country}")
         self.raw = raw
         self.country = country
 
@@ -20,7 +23,7 @@ class PostcodeNotFound(CivicError):
     """A well-formed postal code that the provider does not know (not issued, or retired)."""
 
     def __init__(self, postcode: str) -> None:
-        super().__init__(f"unknown postal code: {postcode}")
+        super().__init__("unknown postal code")
         self.postcode = postcode
 
 
@@ -45,6 +48,10 @@ class AddressNotFound(CivicError):
 
 class UpstreamUnavailable(CivicError):
     """The provider is down, slow, rate-limiting or answered something we cannot read."""
+
+    # Whether the lookup cache remembers this failure for a moment (a real upstream failure),
+    # rather than asking again at once (the budget and the circuit breaker answer fast).
+    remember = True
 
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)

@@ -4,15 +4,59 @@ from __future__ import annotations
 
 import math
 
-from flask import Flask, render_template, request
+from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from .. import civic
+from .. import civic, supporting
 from ..civic.budget import UpstreamBusy
 from . import public
+
+
+def _path_pages() -> dict[type, tuple[int, str, str]]:
+    """Status, title and message for each error of the supporter's path."""
+    return {
+        supporting.CampaignNotFound: (
+            404,
+            _("Page not found"),
+            _("There is no open campaign at this address."),
+        ),
+        supporting.CampaignEnded: (
+            410,
+            _("This campaign has ended"),
+            _("This campaign has ended. Thank you to everyone who wrote."),
+        ),
+        supporting.OfficialNotFound: (
+            404,
+            _("Page not found"),
+            _("This official is not one this campaign writes to for your postal code."),
+        ),
+        supporting.NoLetter: (
+            404,
+            _("Page not found"),
+            _("This campaign has no letter for this official yet."),
+        ),
+        supporting.LetterUnavailable: (
+            503,
+            _("This letter cannot be prepared right now"),
+            _("This letter cannot be prepared right now. Please try again later."),
+        ),
+        supporting.ConfirmationInvalid: (
+            400,
+            _("Something is wrong with this request"),
+            _(
+                "This confirmation is not valid. Please write your letter "
+                "again from the list of your officials."
+            ),
+        ),
+        supporting.DeliveryLetterInvalid: (
+            400,
+            _("Something is wrong with this request"),
+            _("This letter could not be read. Please go back to your letter and continue again."),
+        ),
+    }
 
 
 def _page(status: int, title: str, message: str, headers: dict[str, str] | None = None):
@@ -91,10 +135,28 @@ def register(app: Flask) -> None:
             message = _("We could not find the postal code %(code)s.", code=exc.postcode)
         return _page(404, _("Postal code not found"), message)
 
+    @app.errorhandler(supporting.PathError)
+    def path_error(exc: supporting.PathError):
+        if isinstance(exc, supporting.PostcodeNeeded):
+            if exc.address:
+                flash(_("Please enter your ZIP code and street address again."))
+            else:
+                flash(_("Please enter your postal code first."))
+            return redirect(url_for("public.campaign", slug=exc.slug))
+        if isinstance(exc, supporting.LetterUnavailable):
+            app.logger.error("letter cannot be rendered: %s", exc)
+        status, title, message = _path_pages().get(
+            type(exc), (400, _("Something is wrong with this request"), "")
+        )
+        return _page(status, title, message)
+
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):
         if request.endpoint == "public.review" and request.view_args:
-            return public.letter_after_expired_form(**request.view_args)
+            try:
+                return public.letter_after_expired_form(**request.view_args)
+            except (supporting.PathError, civic.CivicError, HTTPException):
+                pass  # nothing to give back: the plain "expired" page below
         return _page(
             400,
             _("This form has expired"),

@@ -5,10 +5,19 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    FieldList,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..constants import PostcodeShown
 from ..letters import BLOCKS_MAX
 
 
@@ -19,6 +28,21 @@ def _max_from_config(key: str):
             raise ValidationError(_l("Please keep this under %(limit)s characters.", limit=limit))
 
     return check
+
+
+class VersionField(IntegerField):
+    """The letter version a form was rendered with (hidden). A value that is not a number, or
+    is too large to be an id, reads as "none": the current version is used."""
+
+    widget = HiddenField.widget
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+        if self.data is not None and not 0 < self.data < 2**63:
+            self.data = None
 
 
 class PostcodeForm(FlaskForm):
@@ -55,10 +79,10 @@ class LetterForm(FlaskForm):
     show_postcode = RadioField(
         _l("Postal code under your name"),
         choices=[
-            SelectChoice("full", _l("My full postal code")),
-            SelectChoice("prefix", _l("Only its first three characters")),
+            SelectChoice(PostcodeShown.FULL, _l("My full postal code")),
+            SelectChoice(PostcodeShown.PREFIX, _l("Only its first three characters")),
         ],
-        default="full",
+        default=PostcodeShown.FULL,
     )
     subject = StringField(
         _l("Subject"),
@@ -80,7 +104,7 @@ class LetterForm(FlaskForm):
     )
     postcode = HiddenField(validators=[DataRequired()])
     token = HiddenField(validators=[DataRequired()])
-    template_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    template_id = VersionField()
     # When the form was shown (signed): a letter "written" in under a few seconds is a robot.
     started = HiddenField()
     # A honeypot: hidden from people by the stylesheet, filled in by form-filling robots.
@@ -94,10 +118,33 @@ class ConfirmSentForm(FlaskForm):
 
     postcode = HiddenField(validators=[DataRequired()])
     token = HiddenField(validators=[DataRequired()])
-    template_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    template_id = VersionField()
     # Signed by the server on the send page: when the letter form was shown, a digest of the
     # letter, and whether it is the campaign's text untouched.
     proof = HiddenField()
     website = StringField(
         _l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
     )
+
+
+class DeliverForm(FlaskForm):
+    """ "Send it for me": the supporter's address, and the letter the server composed (signed)."""
+
+    email = EmailField(
+        _l("Your email address"),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Email(_l("Please enter a valid email address."), check_deliverability=False),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    letter = HiddenField(validators=[DataRequired()])
+    postcode = HiddenField(validators=[DataRequired()])
+    token = HiddenField(validators=[DataRequired()])
+    template_id = VersionField()
+
+
+class ConfirmForm(FlaskForm):
+    """A button: the confirmation link opens a page, and only its POST sends (mail scanners
+    open links on their own)."""

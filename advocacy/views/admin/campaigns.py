@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ... import campaigns, delivery
 from ...db import database
+from ...extensions import providers
 from . import bp
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
@@ -81,7 +82,7 @@ class CampaignForm(FlaskForm):
 
 
 def _providers() -> dict:
-    return current_app.extensions["advocacy_providers"]
+    return providers()
 
 
 def _form(campaign=None) -> CampaignForm:
@@ -92,7 +93,7 @@ def _form(campaign=None) -> CampaignForm:
     ]
     offices: list[str] = []
     for provider in providers.values():
-        offices += [o for o in getattr(provider, "offices", ()) if o not in offices]
+        offices += [o for o in provider.offices if o not in offices]
     offices += [o for o in (campaign.target_offices if campaign else []) if o not in offices]
     form.target_offices.choices = [SelectChoice(o, o) for o in offices]
     return form

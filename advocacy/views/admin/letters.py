@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from ... import campaigns, civic, editor, letters
 from ...civic.officials import LEVELS
 from ...db import database
+from ...extensions import providers, supporter_path
 from ...models import Campaign, Letter
 from . import bp
 from .campaigns import CheckboxesField
@@ -113,10 +114,10 @@ def _today() -> str:
 def _group_choices(campaign: Campaign, letter: Letter | None) -> list[SelectChoice]:
     """Levels, then the offices of the campaign's provider and the campaign's own, then any
     value the letter already has (from a shipped file, say)."""
-    provider = current_app.extensions["advocacy_providers"].get(campaign.provider)
+    provider = providers().get(campaign.provider)
     offices: list[str] = []
     for office in (
-        *getattr(provider, "offices", ()),
+        *(provider.offices if provider else ()),
         *(campaign.target_offices or []),
     ):
         if office not in offices and office not in LEVELS:
@@ -159,27 +160,18 @@ def _officials_for_preview(
     """The officials of the postal code the organizer typed that would get this letter
     (``gets_it``), and a message if there are none or some are missing. Upstream trouble is
     a message, never a 500."""
-    provider = current_app.extensions["advocacy_providers"].get(campaign.provider)
+    provider = providers().get(campaign.provider)
     if provider is None:
         return [], _("This campaign's provider is not available.")
-    if getattr(provider, "needs_address", False):
+    if provider.needs_address:
         return [], _(
             "This campaign's provider needs a street address, so letters cannot be previewed "
             "by postal code: only the sample official is shown."
         )
-    config = current_app.config
     try:
-        postcode = provider.normalize(raw)
         # As supporters see them: the provider's officials (through the cache) and the
         # campaign's custom targets.
-        result = campaigns.lookup_officials(
-            database(),
-            provider,
-            campaign,
-            postcode,
-            config["LOOKUP_TTL"],
-            config["LOOKUP_STALE_MAX"],
-        )
+        looked, result = supporter_path().look_up(campaign, raw)
     except civic.InvalidPostcode:
         return [], _("%(code)s is not a postal code this campaign's provider knows.", code=raw)
     except civic.PostcodeNotFound:
@@ -202,7 +194,7 @@ def _officials_for_preview(
         message = _(
             "None of the officials of %(code)s that the campaign writes to gets this letter "
             "(another letter may come first for them, or this one is for other officials).",
-            code=postcode,
+            code=looked.postcode,
         )
     return officials, message
 

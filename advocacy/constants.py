@@ -1,0 +1,55 @@
+"""Every choice the app stores or compares, named once (str enums: they compare equal to, and
+are stored as, their plain string values, so the database holds the same text as before)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"  # organizers only
+    LIVE = "live"
+    CLOSED = "closed"  # supporters see that it has ended
+
+
+class TargetMode(StrEnum):
+    """Whom supporters see: the provider's officials, the campaign's custom targets, or both."""
+
+    PROVIDER = "provider"
+    DIRECTORY = "directory"
+    BOTH = "both"
+
+
+class EditingMode(StrEnum):
+    """What supporters may change in a letter: anything, or only its editable blocks."""
+
+    FREE = "free"
+    BLOCKS = "blocks"
+
+
+class ContactMethod(StrEnum):
+    """How a supporter contacted an office."""
+
+    MAILTO = "mailto"  # from their own email program
+    WEB_FORM = "web_form"
+    PHONE = "phone"
+    EMAIL = "email"  # sent by the app, after they confirmed their address
+
+
+class DeliveryStatus(StrEnum):
+    """Where a letter the app sends by email stands."""
+
+    UNCONFIRMED = "unconfirmed"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    HELD = "held"  # over the per-official cap: an organizer releases or declines it
+
+
+class PostcodeShown(StrEnum):
+    """How much of their postal code a supporter signs with."""
+
+    FULL = "full"
+    PREFIX = "prefix"

@@ -1,0 +1,28 @@
+"""Emails to supporters. Their texts are templates (templates/email/); views and commands call
+these functions and never compose mail themselves."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from flask import render_template
+from flask_babel import gettext as _
+
+from . import mail
+from .delivery import Sender
+
+
+def confirmation(
+    sender: Sender, to: str, official_name: str, link: str, hours: int
+) -> EmailMessage:
+    """The email asking a supporter to confirm the letter the app is to send for them."""
+    return mail.build_plain_message(
+        to=to,
+        subject=_("Confirm your letter to %(name)s", name=official_name),
+        body=render_template(
+            "email/confirm_letter.txt", official_name=official_name, link=link, hours=hours
+        ),
+        from_address=sender.from_address,
+        from_name=sender.from_name,
+        domain=sender.domain,
+    )
