@@ -499,9 +499,12 @@ class SupporterPath:
             subject, signed, untouched, contact_method(official), link, short_link, proof
         )
 
-    def check_proof(self, resolved: Resolved, raw: str | None, token: str) -> Proof:
+    def check_proof(
+        self, resolved: Resolved, raw: str | None, token: str, version_id: int | None
+    ) -> Proof:
         """The proof of a confirmation, if it vouches for exactly this letter: the same
-        token, official, postal code and letter version, and a form filled in by a person."""
+        token, official, postal code and letter version (as resolved, and as the form says),
+        and a form filled in by a person."""
         try:
             data = self._proof_signer().loads(raw or "")
         except BadSignature:
@@ -523,6 +526,7 @@ class SupporterPath:
             or proof.official != resolved.official.key
             or proof.postcode != resolved.postcode
             or proof.version != version
+            or version_id != version
         ):
             raise ConfirmationInvalid("the proof is for another letter")
         if self.too_fast(proof.started):

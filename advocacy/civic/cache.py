@@ -13,7 +13,8 @@ through the (rate-limited) lookup step.
 
 Privacy: a row is keyed by the provider's name and a keyed hash of the postal code (with the
 districts, for providers that need an address), never the code itself, and its time is rounded
-down to the hour, so that it cannot be matched to the time of a contact. Rows older than the
+down to the hour (to a quarter of the TTL when that is shorter), so that it cannot be matched
+to the time of a contact. Rows older than the
 stale limit are deleted whenever an answer is stored.
 """
 
@@ -40,8 +41,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
+def _coarse(moment: datetime, step: float) -> datetime:
+    """``moment`` rounded down to a multiple of ``step`` seconds (since the epoch)."""
+    if step <= 0:
+        return moment
+    seconds = moment.timestamp()
+    return datetime.fromtimestamp(seconds - seconds % step, UTC)
 
 
 class RememberedFailure(UpstreamUnavailable):
@@ -103,6 +108,9 @@ class LookupCache:
         self.failure_memory = timedelta(seconds=failure_memory)
         self.wait = wait
         self._locks = _LOCKS
+        # How coarse a stored time is: an hour, or a quarter of a short TTL (so that an answer
+        # is fresh for at least three quarters of the TTL).
+        self.time_step = min(3600.0, ttl / 4)
 
     def key(self, provider: str, postcode: str, districts: Mapping[str, Any] | None = None) -> str:
         """The row's key: the provider, and a keyed hash of what was looked up."""
@@ -199,9 +207,14 @@ class LookupCache:
         with self.db.write() as session:
             entry = session.get(LookupCacheEntry, key)
             if entry is None:
-                session.add(LookupCacheEntry(key=key, payload=payload, fetched_at=_hour(now)))
+                session.add(
+                    LookupCacheEntry(
+                        key=key, payload=payload, fetched_at=_coarse(now, self.time_step)
+                    )
+                )
             else:
-                entry.payload, entry.fetched_at, entry.failed_until = payload, _hour(now), None
+                entry.payload, entry.failed_until = payload, None
+                entry.fetched_at = _coarse(now, self.time_step)
             self._purge(session, now)
 
     def remember_failure(self, key: str) -> None:
@@ -212,7 +225,9 @@ class LookupCache:
         with self.db.write() as session:
             entry = session.get(LookupCacheEntry, key)
             if entry is None:
-                entry = LookupCacheEntry(key=key, payload="", fetched_at=_hour(now))
+                entry = LookupCacheEntry(
+                    key=key, payload="", fetched_at=_coarse(now, self.time_step)
+                )
                 session.add(entry)
             entry.failed_until = now + self.failure_memory
 

@@ -342,7 +342,9 @@ def sent(slug: str, key: str):
             ),
         )
     resolved = resolve_letter_form(campaign, key, form)
-    proof = supporter_path().check_proof(resolved, form.proof.data, form.token.data)
+    proof = supporter_path().check_proof(
+        resolved, form.proof.data, form.token.data, form.template_id.data
+    )
     if form.website.data:
         raise ConfirmationInvalid("honeypot filled in")
     try:
