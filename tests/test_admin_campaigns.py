@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from advocacy import campaigns
 
 from .admin_helpers import create_organizer, login, post_form
 from .conftest import DEMO_SLUG
+from .helpers import csrf_token
 
 
 @pytest.fixture
@@ -116,3 +119,62 @@ def test_the_introduction_is_markdown_without_html(organizer_client):
     assert "<strong>matters</strong>" in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert '<a href="https://example.org">More</a>' in page
+
+
+HUGE = "99999999999999999999"  # more than a 64-bit database integer holds
+
+
+def _filled(rule, value: str) -> str:
+    """The rule's URL with every <int:...> part set to ``value`` and every other part to 1."""
+    path = rule.rule
+    for name, converter in rule._converters.items():
+        part = value if converter.__class__.__name__.endswith("IntegerConverter") else "1"
+        path = re.sub(rf"<[^>]*\b{name}>", part, path)
+    return path
+
+
+@pytest.mark.parametrize("value", [HUGE, str(2**63), "9" * 5000, "0" * 30 + "1" + "0" * 20])
+def test_huge_ids_in_any_admin_url_are_not_found(app, organizer_client, value):
+    rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/admin/") and "<int:" in rule.rule
+    ]
+    assert len(rules) >= 8  # edit, letters, tallies, targets, held, ...
+    for rule in rules:
+        url = _filled(rule, value)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = organizer_client.open(url, method=method)
+            assert response.status_code == 404, (method, url[:120], response.status_code)
+
+
+def test_the_largest_database_id_is_an_ordinary_not_found(organizer_client):
+    response = organizer_client.get(f"/admin/campaigns/{2**63 - 1}/edit")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("delivery_id", [HUGE + "999", "²", "-1", "", "1e3"])
+def test_a_held_letter_decision_with_a_bad_id_is_a_bad_request(organizer_client, db, delivery_id):
+    campaign = campaigns.campaign_by_slug(db, DEMO_SLUG)
+    token = csrf_token(
+        organizer_client.get(f"/admin/campaigns/{campaign.id}/edit").get_data(as_text=True)
+    )
+    response = organizer_client.post(
+        f"/admin/campaigns/{campaign.id}/held",
+        data={"csrf_token": token, "delivery": delivery_id, "decision": "release"},
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/admin/campaigns/new", "goal"), ("/admin/campaigns/1/letters/new", "position")],
+)
+def test_huge_numbers_in_admin_forms_are_form_errors(organizer_client, url, field):
+    letter = {"language": "en", "editing": "free", "subject": "Hello", "body": "Dear you"}
+    for value in (HUGE * 3, "9" * 5000, "-" + HUGE):
+        response = post_form(organizer_client, url, campaign_data(**letter, **{field: value}))
+        assert response.status_code == 422, (field, value[:30], response.status_code)
+        assert "Not a valid integer value" in response.get_data(as_text=True) or (
+            "Number must be" in response.get_data(as_text=True)
+        )

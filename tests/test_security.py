@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from advocacy import create_app
+from advocacy.wsgi_guard import valid_host
 
 from .conftest import DEMO_SLUG, test_config
 from .helpers import csrf_token
@@ -106,3 +108,90 @@ def test_rate_limits_never_store_a_client_address(app):
     assert "203.0.113.9" not in key and len(key) == 24
     with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.10"}):
         assert client_key() != key
+
+
+BAD_HOSTS = [
+    "a" * 64 + ".example",  # a label over 63 characters: IDNA refuses it
+    "a..b",
+    ".example.org",
+    "..",
+    "example.org:99999999",
+    "example.org:0",
+    "example.org:",
+    "example.org:80:80",
+    "exa mple.org",
+    "example.org/path",
+    "user@example.org",
+    "exämple.org",  # raw non-ASCII: browsers send xn--
+    "\u2603.example",
+    "[::1",
+    "[not-an-address]",
+    "[::1]x",
+    ("a" * 60 + ".") * 5 + "org",  # over 253 characters
+    "example.org,evil.example",  # two Host headers joined
+]
+GOOD_HOSTS = [
+    "localhost",
+    "127.0.0.1:5000",
+    "advocacy.example",
+    "advocacy.example.",
+    "xn--bcher-kva.example",
+    "a" * 63 + ".example:443",
+    "[::1]:8080",
+    "[2001:db8::1]",
+]
+
+
+def test_a_malformed_host_gets_a_plain_bad_request(client):
+    for host in BAD_HOSTS:
+        for url in ["/", f"/c/{DEMO_SLUG}/", "/nowhere", "/admin/"]:
+            response = client.get(url, headers={"Host": host})
+            assert response.status_code == 400, (host, url)
+            assert response.mimetype == "text/plain"
+            assert "Host header" in response.get_data(as_text=True)
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_malformed_host_is_refused_for_posts_too(client):
+    response = client.post(f"/c/{DEMO_SLUG}/lookup", headers={"Host": "a" * 64}, data={"x": "1"})
+    assert response.status_code == 400
+
+
+def test_well_formed_hosts_are_served(client):
+    for host in GOOD_HOSTS:
+        response = client.get(f"/c/{DEMO_SLUG}/", headers={"Host": host})
+        assert response.status_code == 200, host
+        assert "csrf_token" in response.get_data(as_text=True)
+
+
+def test_a_request_without_a_host_header_is_served(app):
+    environ = EnvironBuilder(
+        path="/", environ_overrides={"SERVER_PROTOCOL": "HTTP/1.0"}
+    ).get_environ()
+    del environ["HTTP_HOST"]  # HTTP/1.0 clients may send none: the server's name is used
+    _, status, _ = run_wsgi_app(app.wsgi_app, environ)
+    assert status.startswith("200")
+
+
+def test_behind_a_proxy_a_malformed_forwarded_host_is_refused(tmp_path):
+    app = create_app(test_config(tmp_path, PROXY_HOPS=1))
+    response = app.test_client().get(
+        "/", headers={"X-Forwarded-Host": "a" * 64 + ".example", "X-Forwarded-For": "203.0.113.9"}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("host", ["xn--zz", "xn--.example", "xn--a.example", "xn---"])
+def test_a_host_that_is_not_punycode_is_refused(app, host):
+    # werkzeug's test client cannot even build such a request: the environ is made by hand.
+    assert not valid_host(host)
+    environ = EnvironBuilder(path="/admin/").get_environ()
+    environ["HTTP_HOST"] = host
+    _, status, _ = run_wsgi_app(app.wsgi_app, environ)
+    assert status.startswith("400")
+
+
+def test_valid_host_accepts_what_browsers_send():
+    assert all(valid_host(host) for host in GOOD_HOSTS)
+    assert not any(valid_host(host) for host in BAD_HOSTS)

@@ -1,5 +1,6 @@
-"""Security headers on every response, the client address behind a proxy, and the page a
-rate-limited client gets."""
+"""Security headers on every response, the client address behind a proxy, the page a
+rate-limited client gets, and the requests refused before routing (malformed hosts, integers
+no database column holds)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,57 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from ..extensions import limiter
+from ..wsgi_guard import HostGuard
 from .errors import try_again
+
+# The largest value of a 64-bit signed integer column (SQLite's INTEGER, PostgreSQL's BIGINT);
+# a larger one makes the database driver raise OverflowError instead of finding nothing.
+DATABASE_INT_MAX = 2**63 - 1
+
+
+class DatabaseIntegerConverter(IntegerConverter):
+    """``<int:...>`` for database ids: a number no column can hold matches no route (404)."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(
+            map,
+            fixed_digits=fixed_digits,
+            min=min,
+            max=DATABASE_INT_MAX if max is None else max,
+            signed=signed,
+        )
+
+    def to_python(self, value: str) -> int:
+        # Checked before int(): Python refuses to convert more than 4,300 digits (ValueError).
+        if len(value.lstrip("-0")) > len(str(DATABASE_INT_MAX)):
+            raise ValidationError()
+        return super().to_python(value)
+
+
+def database_id(raw: str) -> int | None:
+    """A form value as a database id, or None when it is not one (not digits, or too big)."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > len(str(DATABASE_INT_MAX)):
+        return None
+    value = int(raw)
+    return value if value <= DATABASE_INT_MAX else None
+
+
+def guard_requests(app: Flask) -> None:
+    """Called before any blueprint is registered (the converter applies to the rules added
+    after it): bounded ``<int:...>`` URL parts, and a plain 400 for a malformed ``Host``."""
+    app.url_map.converters["int"] = DatabaseIntegerConverter
+    # Inside ProxyFix (added later by register): a forwarded host is checked too.
+    app.wsgi_app = HostGuard(app.wsgi_app)
 
 
 def content_security_policy(frame_ancestors: str) -> str:

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 
 from ... import campaigns, delivery
 from ...db import database
+from ..security import database_id
 from . import CAMPAIGN_LINKS, CampaignLink, bp
 
 CAMPAIGN_LINKS.append(
@@ -28,10 +29,10 @@ def held_letters(campaign_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
         decision = request.form.get("decision", "")
-        raw_id = request.form.get("delivery", "")
-        if decision not in {"release", "decline"} or not raw_id.isdigit():
+        delivery_id = database_id(request.form.get("delivery", ""))
+        if decision not in {"release", "decline"} or delivery_id is None:
             abort(400)
-        if delivery.review_held(database(), campaign.id, int(raw_id), decision == "release"):
+        if delivery.review_held(database(), campaign.id, delivery_id, decision == "release"):
             flash(
                 _("Released: it will be sent.")
                 if decision == "release"
