@@ -73,7 +73,10 @@ class Defaults:
     # confirms their address. Off unless SMTP_URL is set, e.g. smtp+starttls://user:pw@host.
     SMTP_URL = ""
     SMTP_TIMEOUT = 10.0
-    MAIL_FROM = "letters@localhost"  # an address of the app's own domain (for DMARC)
+    # The sender: an address of the app's own domain (for DMARC). No default can be right
+    # without knowing that domain, so none is given: with SMTP_URL set, start-up refuses
+    # until this is set (check_mail).
+    MAIL_FROM = ""
     MAIL_FROM_NAME = "Advocacy"
     BOUNCE_ADDRESS = ""  # default: bounces@<MAIL_FROM's domain>; VERP tags are added
     PUBLIC_URL = "http://127.0.0.1:5000"  # the app's address, for links in emails
@@ -164,3 +167,30 @@ def check_production(settings: dict[str, Any]) -> None:
             '`python -c "import secrets; print(secrets.token_urlsafe(32))"`, '
             "or set ADVOCACY_ENV=development on your own machine."
         )
+
+
+def check_mail(settings: dict[str, Any]) -> None:
+    """When email delivery is on (SMTP_URL set), refuse to start unless the SMTP address, the
+    sender and the bounce address pass the checks the app applies when it sends; otherwise
+    every "send it for me" would fail later, in front of a supporter."""
+    if not settings.get("SMTP_URL"):
+        return
+    # The sending code's own checks, so start-up and sending can never disagree.
+    from .mail import SmtpSettings, checked_address
+
+    sender = settings.get("MAIL_FROM") or ""
+    try:
+        SmtpSettings.from_url(settings["SMTP_URL"])
+        if not sender:
+            raise ValueError("ADVOCACY_MAIL_FROM is not set")
+        sender = checked_address(sender, "ADVOCACY_MAIL_FROM")
+        bounce = settings.get("BOUNCE_ADDRESS") or f"bounces@{sender.rsplit('@', 1)[1]}"
+        checked_address(bounce, "ADVOCACY_BOUNCE_ADDRESS")
+    except ValueError as exc:
+        raise RuntimeError(
+            f"Email delivery is on (ADVOCACY_SMTP_URL is set) but cannot work: "
+            f"{str(exc).rstrip('.')}. Set ADVOCACY_MAIL_FROM to an address of your "
+            "campaign's own domain, such as letters@your-campaign.org (and "
+            "ADVOCACY_BOUNCE_ADDRESS if bounces go elsewhere), or unset ADVOCACY_SMTP_URL "
+            "to let supporters send letters themselves."
+        ) from exc
