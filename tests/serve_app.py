@@ -1,10 +1,11 @@
 """Serve the app for real, in a process of its own, for tests that need a server process
 (tests/test_durability.py).
 
-    python -m tests.serve_app DIR [--config JSON] [--lifetime SECONDS]
+    python -m tests.serve_app DIR [--config JSON] [--lifetime SECONDS] [--organizer EMAIL]
 
 Builds ``create_app(test_config(DIR, **config))`` (its SQLite file is DIR/advocacy.db), creates
-the tables and the demo campaign, serves the app with werkzeug's threaded server on 127.0.0.1
+the tables and the demo campaign (and an organizer whose password is read from the first line
+of stdin, with ``--organizer``), serves the app with werkzeug's threaded server on 127.0.0.1
 and a free port, and prints ``PORT <n>`` on stdout once it accepts connections. It stops by
 itself when its stdin is closed (the test ended, or died) or after ``--lifetime`` seconds,
 whichever comes first, so it never outlives the test run.
@@ -29,12 +30,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("directory", type=Path, help="where the SQLite file goes")
     parser.add_argument("--config", default="{}", help="settings as a JSON object")
     parser.add_argument("--lifetime", type=float, default=300.0, help="seconds, at most")
+    parser.add_argument("--organizer", default="", help="create this organizer (password: stdin)")
     args = parser.parse_args(argv)
 
     app = create_app(test_config(args.directory, **json.loads(args.config)))
     runner = app.test_cli_runner()
     for command in (["init-db"], ["seed-demo"]):
         result = runner.invoke(args=command)
+        if result.exit_code != 0:
+            print(result.output, file=sys.stderr)
+            return 1
+    if args.organizer:
+        password = sys.stdin.readline().rstrip("\n")
+        command = ["create-organizer", args.organizer, "--password-stdin"]
+        result = runner.invoke(args=command, input=password + "\n")
         if result.exit_code != 0:
             print(result.output, file=sys.stderr)
             return 1
