@@ -13,7 +13,7 @@ from .civic import directory
 from .civic.officials import LookupResult, Official
 from .constants import CampaignStatus, TargetMode
 from .db import Database
-from .letters import LetterError, load_letter_file, render_letter
+from .letters import LetterError, load_letter_file, render_parts
 from .models import Campaign, ContactAction, CustomTarget, Letter, LetterTemplate
 
 STATUSES = tuple(CampaignStatus)
@@ -254,7 +254,7 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
         try:
             letter = load_letter_file(path)
             # Refuse a template that would fail for supporters.
-            render_letter(letter.subject, letter.body, SAMPLE_OFFICIAL, meta["title"], "today")
+            render_parts(letter.subject, letter.body, SAMPLE_OFFICIAL, meta["title"], "today")
         except LetterError as exc:
             raise CampaignFileError(f"{path}: {exc}") from exc
         letters.append(letter)

@@ -33,6 +33,9 @@ def make_engine(url: str, busy_timeout: float = 10.0) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted and cleared values (a letter's text, a supporter's address) are overwritten
+        # in the file, not left in free pages (some SQLite builds default to off).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

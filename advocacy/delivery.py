@@ -34,6 +34,8 @@ from . import mail
 from .actions import record_contact
 from .civic.officials import Official
 from .civic.postcodes import prefix
+from .constants import ContactMethod
+from .constants import DeliveryStatus as Status
 from .db import Database
 from .models import Campaign, Delivery, LetterTemplate
 
@@ -193,7 +195,7 @@ def request_delivery(
                 Delivery.email_hmac == keyed,
                 Delivery.official_key == official.key,
                 Delivery.campaign_id == campaign.id,
-                Delivery.status != "unconfirmed",
+                Delivery.status != Status.UNCONFIRMED,
                 Delivery.created_at > _now() - repeat_window,
             )
         )
@@ -218,7 +220,7 @@ def request_delivery(
             supporter_email=address,
             email_hmac=keyed,
             token=token,
-            status="unconfirmed",
+            status=Status.UNCONFIRMED,
         )
         session.add(delivery)
         session.flush()
@@ -245,7 +247,7 @@ def confirm(
     delivery = get(db, delivery_id)
     if delivery is None or delivery.campaign_id != campaign.id:
         raise Expired(delivery_id)
-    if delivery.status != "unconfirmed":
+    if delivery.status != Status.UNCONFIRMED:
         return delivery
     if _now() - delivery.created_at > ttl:
         raise Expired(delivery_id)
@@ -268,27 +270,27 @@ def confirm(
         template,
         official,
         delivery.postcode_prefix,
-        "email",
+        ContactMethod.EMAIL,
         delivery.token,
         source=delivery.source,
     )
     with db.write() as session:
-        status = "queued"
+        status = Status.QUEUED
         if cap is not None:
             recent = session.scalar(
                 select(func.count(Delivery.id)).where(
                     Delivery.campaign_id == campaign.id,
                     Delivery.official_key == delivery.official_key,
-                    Delivery.status.in_(("queued", "sending", "sent")),
+                    Delivery.status.in_((Status.QUEUED, Status.SENDING, Status.SENT)),
                     Delivery.confirmed_at > _now() - cap_window,
                 )
             )
             if recent >= cap:
-                status = "held"
+                status = Status.HELD
         sealed, key = seal(delivery.subject, delivery.body)
         session.execute(
             update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.status == "unconfirmed")
+            .where(Delivery.id == delivery_id, Delivery.status == Status.UNCONFIRMED)
             .values(
                 status=status,
                 confirmed_at=_now(),
@@ -307,7 +309,7 @@ def held(db: Database, campaign_id: int) -> list[Delivery]:
         return list(
             session.scalars(
                 select(Delivery)
-                .where(Delivery.campaign_id == campaign_id, Delivery.status == "held")
+                .where(Delivery.campaign_id == campaign_id, Delivery.status == Status.HELD)
                 .order_by(Delivery.confirmed_at)
             )
         )
@@ -318,12 +320,15 @@ def review_held(db: Database, campaign_id: int, delivery_id: int, release: bool)
     text and the supporter's address are deleted; the contact stays counted)."""
     with db.write() as session:
         row = session.get(Delivery, delivery_id)
-        if row is None or row.campaign_id != campaign_id or row.status != "held":
+        if row is None or row.campaign_id != campaign_id or row.status != Status.HELD:
             return False
         if release:
-            row.status, row.next_attempt_at = "queued", _now()
+            row.status, row.next_attempt_at = Status.QUEUED, _now()
         else:
-            row.status, row.last_error = "failed", "not sent: held and declined by an organizer"
+            row.status, row.last_error = (
+                Status.FAILED,
+                "not sent: held and declined by an organizer",
+            )
             _forget(row)
         return True
 
@@ -340,18 +345,21 @@ def _claim(db: Database, now: datetime, limit: int) -> list[Delivery]:
         # Claims abandoned by a worker that died go back to the queue.
         session.execute(
             update(Delivery)
-            .where(Delivery.status == "sending", Delivery.next_attempt_at < now - CLAIM_TIMEOUT)
-            .values(status="queued")
+            .where(
+                Delivery.status == Status.SENDING,
+                Delivery.next_attempt_at < now - CLAIM_TIMEOUT,
+            )
+            .values(status=Status.QUEUED)
         )
         due = session.scalars(
             select(Delivery)
-            .where(Delivery.status == "queued", Delivery.next_attempt_at <= now)
+            .where(Delivery.status == Status.QUEUED, Delivery.next_attempt_at <= now)
             .order_by(Delivery.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
         for delivery in due:
-            delivery.status, delivery.next_attempt_at = "sending", now
+            delivery.status, delivery.next_attempt_at = Status.SENDING, now
         return list(due)
 
 
@@ -407,7 +415,11 @@ def process_queue(
             else:
                 with db.write() as session:
                     row = session.get(Delivery, delivery.id)
-                    row.status, row.attempts, row.last_error = "queued", attempts, str(exc)[:200]
+                    row.status, row.attempts, row.last_error = (
+                        Status.QUEUED,
+                        attempts,
+                        str(exc)[:200],
+                    )
                     row.next_attempt_at = _now() + timedelta(
                         seconds=BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
                     )
@@ -415,7 +427,11 @@ def process_queue(
             continue
         with db.write() as session:
             row = session.get(Delivery, delivery.id)
-            row.status, row.sent_at, row.attempts = "sent", _now(), delivery.attempts + 1
+            row.status, row.sent_at, row.attempts = (
+                Status.SENT,
+                _now(),
+                delivery.attempts + 1,
+            )
             row.message_id, row.last_error = message["Message-ID"] or "", ""
             _forget(row)
         report.sent += 1
@@ -447,7 +463,7 @@ def _finish_failed(
             send(sender.smtp, notice, sender.from_address, [delivery.supporter_email])
     with db.write() as session:
         row = session.get(Delivery, delivery.id)
-        row.status, row.last_error = "failed", error[:200]
+        row.status, row.last_error = Status.FAILED, error[:200]
         row.attempts = delivery.attempts + 1
         _forget(row)
 
@@ -476,7 +492,7 @@ def record_bounce(db: Database, secret: bytes, recipient: str) -> Delivery | Non
         row = session.get(Delivery, delivery_id)
         if row is None:
             return None
-        row.status, row.last_error = "bounced", "bounced after sending"
+        row.status, row.last_error = Status.BOUNCED, "bounced after sending"
         _forget(row)
     return get(db, delivery_id)
 
@@ -490,7 +506,8 @@ def purge(db: Database, confirm_ttl: timedelta, keep_text: timedelta) -> int:
         gone = (
             session.execute(
                 delete(Delivery).where(
-                    Delivery.status == "unconfirmed", Delivery.created_at < now - confirm_ttl
+                    Delivery.status == Status.UNCONFIRMED,
+                    Delivery.created_at < now - confirm_ttl,
                 )
             ).rowcount
             or 0
@@ -499,7 +516,7 @@ def purge(db: Database, confirm_ttl: timedelta, keep_text: timedelta) -> int:
             session.execute(
                 update(Delivery)
                 .where(
-                    Delivery.status.in_(("sent", "failed", "bounced")),
+                    Delivery.status.in_((Status.SENT, Status.FAILED, Status.BOUNCED)),
                     # When it finished: sent, or last tried (a failure), or declined.
                     func.coalesce(Delivery.sent_at, Delivery.next_attempt_at, Delivery.confirmed_at)
                     < now - keep_text,

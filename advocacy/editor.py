@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from . import letters
 from .campaigns import SAMPLE_OFFICIAL
 from .civic.officials import Official
+from .constants import EditingMode
 from .db import Database
 from .models import Campaign, Letter, LetterTemplate
 
@@ -126,7 +127,7 @@ def check_text(
     problems = letters.validate_letter(subject, body)
     if "subject" not in problems:
         try:
-            letters.render_letter(
+            letters.render_parts(
                 subject,
                 "",
                 SAMPLE_OFFICIAL,
@@ -139,7 +140,7 @@ def check_text(
             problems["subject"] = exc
     if "body" not in problems:
         try:
-            letters.render_letter(
+            letters.render_parts(
                 "",
                 body,
                 SAMPLE_OFFICIAL,
@@ -209,7 +210,7 @@ def _settings(settings: dict) -> dict:
     unknown = set(settings) - set(SETTINGS)
     if unknown:
         raise ValueError(f"unknown letter settings: {sorted(unknown)}")
-    if settings.get("editing", "free") not in letters.EDITING_MODES:
+    if settings.get("editing", EditingMode.FREE) not in letters.EDITING_MODES:
         raise ValueError(f"editing must be one of {letters.EDITING_MODES}")
     return dict(settings)
 

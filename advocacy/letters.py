@@ -41,11 +41,12 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .civic.officials import Official
 from .config import Defaults
+from .constants import EditingMode
 
 TEMPLATE_MAX = 20 * 1024  # bytes of template source
 RENDERED_MAX = Defaults.LETTER_BODY_MAX  # characters of a rendered body (views pass config's)
 SUBJECT_MAX = Defaults.LETTER_SUBJECT_MAX  # characters of a rendered subject
-EDITING_MODES = ("free", "blocks")
+EDITING_MODES = tuple(EditingMode)
 BLOCKS_MAX = 20  # editable blocks in one letter
 NESTING_MAX = 20  # depth of {% if %} and of expressions (Python's compiler has its own limits)
 
@@ -107,12 +108,6 @@ class LetterError(ValueError):
 
 
 @dataclass(frozen=True)
-class Letter:
-    subject: str
-    body: str
-
-
-@dataclass(frozen=True)
 class LetterFile:
     """A letter template as shipped in letter_templates/: a header, a blank line, the body."""
 
@@ -121,7 +116,7 @@ class LetterFile:
     body: str
     name: str = ""
     applies_to: tuple[str, ...] = ()  # levels or offices; empty: every official
-    editing: str = "free"  # "free" or "blocks"
+    editing: str = EditingMode.FREE
 
 
 def parse_letter_file(text: str) -> LetterFile:
@@ -138,7 +133,7 @@ def parse_letter_file(text: str) -> LetterFile:
         fields[name.strip().lower()] = value.strip()
     if not fields.get("subject"):
         raise LetterError("the header has no Subject: line")
-    editing = fields.get("editing", "free").lower()
+    editing = fields.get("editing", EditingMode.FREE).lower()
     if editing not in EDITING_MODES:
         raise LetterError(f"Editing: must be one of {', '.join(EDITING_MODES)}")
     applies_to = tuple(part.strip() for part in fields.get("for", "").split(",") if part.strip())
@@ -594,32 +589,6 @@ def render_parts(
             _("the letter is longer than %(max)s characters once filled in", max=body_max)
         )
     return letter
-
-
-def render_letter(
-    subject: str,
-    body: str,
-    official: Official,
-    campaign_title: str,
-    today: str,
-    supporter: dict[str, str] | None = None,
-    *,
-    body_max: int = RENDERED_MAX,
-    subject_max: int = SUBJECT_MAX,
-) -> Letter:
-    """The letter for one official, rendered from a campaign's template (editable blocks
-    hold their default text; the markers are removed)."""
-    letter = render_parts(
-        subject,
-        body,
-        official,
-        campaign_title,
-        today,
-        supporter,
-        body_max=body_max,
-        subject_max=subject_max,
-    )
-    return Letter(subject=letter.subject, body=letter.body)
 
 
 def _clean_block(text: str) -> str:

@@ -18,6 +18,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from .constants import CampaignStatus, DeliveryStatus, EditingMode, TargetMode
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -70,12 +72,13 @@ class Campaign(Base):
     provider: Mapped[str] = mapped_column(String(40), default="represent")
     # Elected offices supporters may write to, as the provider names them ("MP", "MPP", ...).
     target_offices: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(10), default="live")  # draft, live, closed
+    status: Mapped[str] = mapped_column(String(10), default=CampaignStatus.LIVE)
     # Whether supporters may have the app send their letter by email (when SMTP is set up).
     server_delivery: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Whom supporters see: the provider's officials, the campaign's custom targets, or both.
-    target_mode: Mapped[str] = mapped_column(String(10), default="provider",
-                                             server_default="provider")
+    target_mode: Mapped[str] = mapped_column(
+        String(10), default=TargetMode.PROVIDER, server_default=TargetMode.PROVIDER.value
+    )
     goal: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -118,8 +121,8 @@ class Letter(Base):
     # The first matching letter (by position) is used.
     applies_to: Mapped[list[str]] = mapped_column(JSON, default=list)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    # "free": the supporter may change anything; "blocks": only the marked blocks.
-    editing: Mapped[str] = mapped_column(String(10), default="free")
+    # What supporters may change: anything, or only the marked blocks.
+    editing: Mapped[str] = mapped_column(String(10), default=EditingMode.FREE)
 
     campaign: Mapped[Campaign] = relationship()
     versions: Mapped[list[LetterTemplate]] = relationship(
@@ -234,8 +237,7 @@ class Delivery(Base):
     supporter_email: Mapped[str] = mapped_column(String(254), default="")
     email_hmac: Mapped[str] = mapped_column(String(64), index=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)  # the letter form's token
-    # unconfirmed, queued, sending, sent, failed, bounced
-    status: Mapped[str] = mapped_column(String(12), default="unconfirmed", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.UNCONFIRMED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(String(200), default="")

@@ -85,6 +85,7 @@ def test_sqlite_is_set_up_for_durability(db):
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA secure_delete")).scalar() == 1
 
 
 def test_writes_take_the_lock_up_front(db):

@@ -15,7 +15,6 @@ from advocacy.letters import (
     TEMPLATE_MAX,
     LetterError,
     assemble,
-    render_letter,
     render_parts,
     render_text,
     split_blocks,
@@ -108,7 +107,7 @@ def test_the_subject_is_checked_too():
 def test_refused_templates_are_never_rendered():
     for source in ("{{ ''.__class__.__mro__ }}", "{{ config }}", "{{ 'x' * 10**9 }}"):
         with pytest.raises(LetterError):
-            render_letter("s", source, SAMPLE_OFFICIAL, "T", "today")
+            render_parts("s", source, SAMPLE_OFFICIAL, "T", "today")
 
 
 def test_every_documented_feature_is_accepted():
@@ -159,13 +158,11 @@ def test_the_source_is_at_most_20_kb():
 
 def test_the_rendered_letter_has_a_limit():
     with pytest.raises(LetterError, match="longer than 100 characters once filled in"):
-        render_letter(
+        render_parts(
             "s", "{{ official.name }}" + "x" * 100, SAMPLE_OFFICIAL, "T", "t", body_max=100
         )
     with pytest.raises(LetterError, match="subject is longer than 10"):
-        render_letter(
-            "{{ official.name }} and more", "b", SAMPLE_OFFICIAL, "T", "t", subject_max=10
-        )
+        render_parts("{{ official.name }} and more", "b", SAMPLE_OFFICIAL, "T", "t", subject_max=10)
 
 
 def test_the_default_rendered_limit_is_the_configured_body_maximum(app):
@@ -173,7 +170,7 @@ def test_the_default_rendered_limit_is_the_configured_body_maximum(app):
 
     assert app.config["LETTER_BODY_MAX"] == RENDERED_MAX == 10_000
     with pytest.raises(LetterError, match="10000 characters"):
-        render_letter("s", "x" * 10_001, SAMPLE_OFFICIAL, "T", "t")
+        render_parts("s", "x" * 10_001, SAMPLE_OFFICIAL, "T", "t")
 
 
 def test_rendering_grows_linearly_with_the_template():
@@ -190,7 +187,7 @@ def test_rendering_grows_linearly_with_the_template():
     assert len(text) <= len(source) * len(value) // len(field)
     # The same template is too long once rendered for supporters (LETTER_BODY_MAX).
     with pytest.raises(LetterError, match="once filled in"):
-        render_letter("s", source, SAMPLE_OFFICIAL, "T", "t")
+        render_parts("s", source, SAMPLE_OFFICIAL, "T", "t")
 
 
 def test_the_largest_template_of_nested_conditions_renders_each_branch_once():
@@ -247,7 +244,7 @@ def test_markers_cut_the_body_into_locked_and_editable_parts():
 
 
 def test_render_letter_removes_the_markers_and_keeps_the_default_text():
-    letter = render_letter("Subject", BLOCKS, SAMPLE_OFFICIAL, "T", "today")
+    letter = render_parts("Subject", BLOCKS, SAMPLE_OFFICIAL, "T", "today")
     assert "[[" not in letter.body and "editable" not in letter.body
     assert "It matters to me because Ottawa Centre" in letter.body
 

@@ -11,7 +11,7 @@ from advocacy.letters import (
     LetterError,
     load_letter_file,
     parse_letter_file,
-    render_letter,
+    render_parts,
     render_text,
     sign,
 )
@@ -22,7 +22,7 @@ DEMO = Path(__file__).parent.parent / "letter_templates" / "canada-beijing-polic
 def test_the_demo_letter_asks_concretely_and_for_a_written_reply():
     letter = load_letter_file(DEMO / "letter.en.txt")
     assert letter.language == "en"
-    rendered = render_letter(letter.subject, letter.body, SAMPLE_OFFICIAL, "Demo", "1 May 2026")
+    rendered = render_parts(letter.subject, letter.body, SAMPLE_OFFICIAL, "Demo", "1 May 2026")
     assert rendered.subject == "Your policy towards the government in Beijing"
     assert rendered.body.startswith("Dear Alex Sample,")
     for topic in ("Hong Kong", "Transnational repression", "5G", "written reply"):
@@ -72,11 +72,11 @@ def test_merge_fields_are_filled():
 )
 def test_unsafe_or_broken_templates_are_refused(source):
     with pytest.raises(LetterError):
-        render_letter("s", source, SAMPLE_OFFICIAL, "T", "today")
+        render_parts("s", source, SAMPLE_OFFICIAL, "T", "today")
 
 
 def test_the_template_is_plain_text_not_html():
-    letter = render_letter("s", "{{ official.name }} & <co>", SAMPLE_OFFICIAL, "T", "today")
+    letter = render_parts("s", "{{ official.name }} & <co>", SAMPLE_OFFICIAL, "T", "today")
     assert letter.body == "Alex Sample & <co>"
 
 
