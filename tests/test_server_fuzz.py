@@ -372,6 +372,20 @@ def make_request(
     rng: random.Random, port: int, rules: list, clients: list[Client]
 ) -> tuple[Sent, Client, bool]:
     client = rng.choice(clients)
+    if client.tokens and rng.random() < 0.03:
+        # A real lookup: the upstream is closed, so the app's own 503 page must answer.
+        body = f"csrf_token={quote(client.tokens[0])}&postcode=K1P%205G4".encode()
+        headers = [
+            ("Cookie", client.cookie_header()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Content-Length", str(len(body))),
+        ]
+        target = f"/c/{DEMO_SLUG}/lookup".encode()
+        return (
+            Sent("POST", target, "/c/<slug>/lookup", f"127.0.0.1:{port}", headers, body),
+            client,
+            False,
+        )
     if rng.random() < 0.08:
         target = path_part(rng, "/" + random_text(rng, 80))
         if not target.startswith(b"/"):
