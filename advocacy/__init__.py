@@ -14,7 +14,7 @@ from .civic.budget import GuardedProvider, UpstreamGuard
 from .civic.cache import LookupCache
 from .db import Database
 from .delivery import secret_bytes
-from .extensions import Services, babel, csrf, limiter, login_manager
+from .extensions import Services, babel, csrf, html_lang, limiter, login_manager
 from .mail import mailto_link
 from .markup import render_markdown
 from .sessions import EncryptedSessionInterface
@@ -117,6 +117,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["mailto_link"] = mailto_link
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -62,3 +62,8 @@ def supporter_path() -> SupporterPath:
 
 def photos() -> PhotoCache:
     return services().photos
+
+
+def html_lang() -> str:
+    """The current language as HTML and letters write it (``zh-Hant``; Babel says ``zh_Hant``)."""
+    return str(get_locale() or "en").replace("_", "-")

@@ -30,7 +30,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from .. import actions, civic, letters, tallies
 from ..constants import EditingMode
 from ..db import database
-from ..extensions import limiter, photos, providers, supporter_path
+from ..extensions import html_lang, limiter, photos, providers, supporter_path
 from ..models import Campaign
 from ..supporting import Composed, ConfirmationInvalid, Looked, Resolved
 from .forms import ConfirmSentForm, DeliverForm, LetterForm, PostcodeForm
@@ -80,10 +80,9 @@ def looked_up(campaign: Campaign) -> Looked | None:
 
 
 def language() -> str:
-    """The page's language, which picks the letter's language where one exists."""
-    from flask_babel import get_locale
-
-    return str(get_locale() or "en")
+    """The page's language as letters store it (``zh-Hant``, not Babel's ``zh_Hant``): it
+    picks the letter's language where one exists."""
+    return html_lang()
 
 
 def today() -> str:
