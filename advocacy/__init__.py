@@ -20,7 +20,7 @@ from .markup import render_markdown
 from .sessions import EncryptedSessionInterface
 from .supporting import SupporterPath
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
 def _select_locale() -> str:
@@ -34,11 +34,7 @@ def _select_locale() -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, services, extensions, blueprints, error pages, commands."""
-    app = Flask(
-        __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-    )
+    app = Flask(__name__)  # templates/ and static/ inside the package: installs find them
     configure(app, config)
     register_services(app)
     register_extensions(app)
@@ -60,7 +56,7 @@ def configure(app: Flask, config: dict[str, Any] | None) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'advocacy.db'}"
     if not app.config["LETTER_TEMPLATES_DIR"]:
-        app.config["LETTER_TEMPLATES_DIR"] = str(PROJECT_ROOT / "letter_templates")
+        app.config["LETTER_TEMPLATES_DIR"] = str(PACKAGE_ROOT / "letter_templates")
     app.config.update(
         # A supporter may take an hour over a letter: the CSRF token lives as long as the
         # browser session instead of expiring after an hour.

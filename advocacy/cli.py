@@ -47,7 +47,7 @@ def init_db_command() -> None:
     "source",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Folder of campaign folders (default: letter_templates/).",
+    help="Folder of campaign folders (default: the package's letter_templates/).",
 )
 @with_appcontext
 def seed_demo_command(source: Path | None) -> None:

@@ -67,7 +67,7 @@ class Defaults:
     SUPPORTER_FIELD_MAX = 100
 
     # Where the demo campaign and other shipped templates live.
-    LETTER_TEMPLATES_DIR: str | None = None  # None: <project>/letter_templates
+    LETTER_TEMPLATES_DIR: str | None = None  # None: the package's letter_templates/
 
     # Email delivery (optional, per campaign): letters sent by the app after the supporter
     # confirms their address. Off unless SMTP_URL is set, e.g. smtp+starttls://user:pw@host.

@@ -1,4 +1,4 @@
-"""Emails to supporters. Their texts are templates (templates/email/); views and commands call
+"""Emails to supporters. Their texts are templates (advocacy/templates/email/); views and commands call
 these functions and never compose mail themselves."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-TEMPLATES = sorted((Path(__file__).parent.parent / "templates").rglob("*.html"))
+TEMPLATES = sorted((Path(__file__).parent.parent / "advocacy" / "templates").rglob("*.html"))
 
 
 def bare_text(source: str) -> list[str]:

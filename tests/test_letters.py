@@ -16,7 +16,7 @@ from advocacy.letters import (
     sign,
 )
 
-DEMO = Path(__file__).parent.parent / "letter_templates" / "canada-beijing-policy"
+DEMO = Path(__file__).parent.parent / "advocacy" / "letter_templates" / "canada-beijing-policy"
 
 
 def test_the_demo_letter_asks_concretely_and_for_a_written_reply():

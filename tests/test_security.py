@@ -14,7 +14,7 @@ from advocacy.wsgi_guard import valid_host
 from .conftest import DEMO_SLUG, test_config
 from .helpers import csrf_token
 
-TEMPLATES = sorted((Path(__file__).parent.parent / "templates").rglob("*.html"))
+TEMPLATES = sorted((Path(__file__).parent.parent / "advocacy" / "templates").rglob("*.html"))
 
 
 @pytest.mark.parametrize(

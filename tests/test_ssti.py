@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from advocacy.campaigns import SAMPLE_OFFICIAL
-from advocacy.letters import LetterError, render_letter, validate_template
+from advocacy.letters import LetterError, render_parts, validate_template
 
 SECRET = "test-secret-key-that-is-long-enough"
 
@@ -112,7 +112,7 @@ def test_every_payload_is_refused_or_inert(payload):
     except LetterError as exc:
         assert str(exc)  # refused, with a reason
         return
-    letter = render_letter("Subject", payload, SAMPLE_OFFICIAL, "Campaign", "today")
+    letter = render_parts("Subject", payload, SAMPLE_OFFICIAL, "Campaign", "today")
     for leak in LEAKS:
         assert leak not in letter.body, (payload, letter.body)
     assert len(letter.body) < 10_000

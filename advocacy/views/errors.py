@@ -145,6 +145,8 @@ def register(app: Flask) -> None:
             return redirect(url_for("public.campaign", slug=exc.slug))
         if isinstance(exc, supporting.LetterUnavailable):
             app.logger.error("letter cannot be rendered: %s", exc)
+        else:  # the messages name the rule, never what the supporter typed
+            app.logger.info("%s: %s", type(exc).__name__, exc)
         status, title, message = _path_pages().get(
             type(exc), (400, _("Something is wrong with this request"), "")
         )

@@ -246,6 +246,7 @@ def _lock(resolved: Resolved, form: LetterForm) -> letters.LetterParts | None:
 
 def _send_page(resolved: Resolved, form: LetterForm, composed: Composed):
     confirm = ConfirmSentForm(
+        formdata=None,  # what the server resolved, never what the letter form said
         data={
             "postcode": resolved.postcode,
             "token": form.token.data,

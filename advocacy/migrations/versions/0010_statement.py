@@ -1,0 +1,21 @@
+"""The statement, office reports, replies and positions (issue 10).
+
+Revision ID: 0010
+Revises: 0009
+"""
+
+import sqlalchemy as sa  # noqa: F401 - used once the migration has content
+from alembic import op  # noqa: F401
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
