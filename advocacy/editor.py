@@ -102,11 +102,6 @@ def versions(db: Database, letter: Letter) -> list[LetterTemplate]:
         )
 
 
-def current_version(db: Database, letter: Letter) -> LetterTemplate | None:
-    found = versions(db, letter)
-    return found[-1] if found else None
-
-
 def next_position(db: Database, campaign: Campaign) -> int:
     """A position after the campaign's existing letters (a new letter is matched last)."""
     with db.reader() as session:

@@ -135,7 +135,7 @@ def test_supporters_get_the_newest_version_and_actions_record_it(
     url = f"/admin/campaigns/{campaign.id}/letters/{letter.id}/edit"
     body = "Dear {{ official.name }},\n\nVersion two asks about Hong Kong."
     post_form(organizer_client, url, {"subject": "Version two", "body": body, "save": "1"})
-    newest = editor.current_version(db, letter)
+    newest = campaigns.newest_version(db, letter)
     assert newest.version == 2
 
     link, page = open_letter(organizer_client, represent, MP)
@@ -190,7 +190,7 @@ def test_a_forged_template_id_of_another_group_is_not_used(
         subject="Provincial",
         body="Provincial locked text.",
     )
-    forged = editor.current_version(db, editor.get_letter(db, campaign, provincial))
+    forged = campaigns.newest_version(db, editor.get_letter(db, campaign, provincial))
     link, page = open_letter(organizer_client, represent, MP)
     send = send_page(organizer_client, link, letter_form_data(page, template_id=str(forged.id)))
     assert "Provincial locked text" not in unescape(send)
@@ -272,7 +272,7 @@ def test_a_tampered_template_id_from_another_campaign_is_ignored(
     foreign = new_letter(
         organizer_client, other, subject="Foreign", body="Foreign text for {{ official.name }}"
     )
-    foreign_version = editor.current_version(db, editor.get_letter(db, other, foreign))
+    foreign_version = campaigns.newest_version(db, editor.get_letter(db, other, foreign))
     link, page = open_letter(organizer_client, represent, MP)
     data = blocks_form(page, ["Mine."], template_id=str(foreign_version.id))
     send = unescape(send_page(organizer_client, link, data))

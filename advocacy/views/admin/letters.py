@@ -306,7 +306,7 @@ def letter_settings(campaign_id: int, letter_id: int):
 def edit_letter(campaign_id: int, letter_id: int):
     campaign = _campaign(campaign_id)
     letter = _letter(campaign, letter_id)
-    current = editor.current_version(database(), letter)
+    current = campaigns.newest_version(database(), letter)
     form = LetterTextForm(obj=current)
     previews, message = [], ""
     if form.validate_on_submit():
