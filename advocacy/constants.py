@@ -53,3 +53,14 @@ class PostcodeShown(StrEnum):
 
     FULL = "full"
     PREFIX = "prefix"
+
+
+# -- the statement (issue 10) ---------------------------------------------------------------------
+
+
+class SignatureDisplay(StrEnum):
+    """How a signer appears in the public list, if they chose to be listed."""
+
+    NAME = "name"
+    INITIALS = "initials"  # initials and city: "J. D., Toronto"
+    ANONYMOUS = "anonymous"  # only where the organizer allows it; never listed

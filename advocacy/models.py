@@ -293,3 +293,76 @@ class USLegislator(Base):
     contact_form: Mapped[str] = mapped_column(String(300), default="")
     term_end: Mapped[str] = mapped_column(String(10), default="")  # ISO date, as published
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- the statement (issue 10) ---------------------------------------------------------------------
+
+
+class Statement(Base):
+    """One immutable version of a campaign's statement in one language (Markdown), with the
+    signing rules it was published with. The newest version of a language is the one shown."""
+
+    __tablename__ = "statements"
+    __table_args__ = (UniqueConstraint("campaign_id", "language", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    body: Mapped[str] = mapped_column(Text)
+    # Whether signers may stay anonymous (else they give a name, public only if they ask).
+    allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether the campaign page lists the signers who asked to be listed.
+    list_signers: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+
+
+class Signature(Base):
+    """One person's signature of a campaign's statement, counted once.
+
+    ``signer_key`` is a keyed hash of the normalised email where one was given, else of the
+    browser's own random id; ``browser_key`` always the latter. Neither is reversible. The
+    email itself is kept only when the signer asked for updates (and until confirmed, only
+    for ADVOCACY_CONFIRM_TTL); the name only when they signed with one.
+    """
+
+    __tablename__ = "signatures"
+    __table_args__ = (UniqueConstraint("campaign_id", "signer_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id"))
+    signer_key: Mapped[str] = mapped_column(String(64))
+    browser_key: Mapped[str] = mapped_column(String(64), index=True)
+    display: Mapped[str] = mapped_column(String(10))
+    shown_as: Mapped[str] = mapped_column(String(200), default="")  # "" once purged
+    listed: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    email_hmac: Mapped[str] = mapped_column(String(64), default="", index=True)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    postcode_prefix: Mapped[str] = mapped_column(String(4), default="")
+    source: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    districts: Mapped[list[SignatureDistrict]] = relationship(
+        back_populates="signature", cascade="all, delete-orphan"
+    )
+
+
+class SignatureDistrict(Base):
+    """A district (and its official, as the lookup named them) a signature was counted in.
+    Offices where the postal code is ambiguous (two candidates) are left out."""
+
+    __tablename__ = "signature_districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signature_id: Mapped[int] = mapped_column(ForeignKey("signatures.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    official_name: Mapped[str] = mapped_column(String(200))
+    official_office: Mapped[str] = mapped_column(String(100))
+    district_name: Mapped[str] = mapped_column(String(200))
+    district_id: Mapped[str] = mapped_column(String(100), default="")
+    level: Mapped[str] = mapped_column(String(20))
+
+    signature: Mapped[Signature] = relationship(back_populates="districts")
