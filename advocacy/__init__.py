@@ -130,11 +130,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """The supporters' pages, the email-delivery pages and the organizers' pages."""
     from .views import admin, deliver, public, security
+    from .views import statement as statement_views  # issue 10
 
     security.guard_requests(app)  # before any route: bounded <int:...>, bad Host -> 400
     app.register_blueprint(public.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(deliver.bp)
+    app.register_blueprint(statement_views.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

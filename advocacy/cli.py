@@ -29,6 +29,7 @@ from flask.cli import (
 from flask.cli import run_command as flask_run_command
 
 from . import campaigns, delivery, migrate, organizers, tallies
+from . import statement as statement_service  # issue 10
 from .civic import directory, make_session, us
 from .db import database
 
@@ -61,6 +62,9 @@ def seed_demo_command(source: Path | None) -> None:
     for campaign, created in loaded:
         state = "created" if created else "already there"
         click.echo(f"{campaign.slug}: {state} ({campaign.status}) - {campaign.title}")
+    for slug, languages in statement_service.load_statements(database(), root):
+        if languages:
+            click.echo(f"{slug}: statement in {languages} languages")
 
 
 @click.command("create-organizer")

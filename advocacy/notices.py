@@ -26,3 +26,22 @@ def confirmation(
         from_name=sender.from_name,
         domain=sender.domain,
     )
+
+
+# -- the statement (issue 10) ---------------------------------------------------------------------
+
+
+def signature_confirmation(
+    sender: Sender, to: str, campaign_title: str, link: str, hours: int
+) -> EmailMessage:
+    """The email asking a signer to confirm the address they gave for the campaign's news."""
+    return mail.build_plain_message(
+        to=to,
+        subject=_("Confirm your email address: %(title)s", title=campaign_title),
+        body=render_template(
+            "email/confirm_signature.txt", campaign_title=campaign_title, link=link, hours=hours
+        ),
+        from_address=sender.from_address,
+        from_name=sender.from_name,
+        domain=sender.domain,
+    )

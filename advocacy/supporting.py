@@ -30,7 +30,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
 
-from . import actions, campaigns, civic, letters, mail
+from . import actions, campaigns, civic, letters, mail, statement
 from .civic import directory
 from .civic.cache import LookupCache
 from .civic.postcodes import prefix
@@ -611,3 +611,31 @@ class SupporterPath:
             name=str(data.get("n", "")),
             source=actions.clean_source(str(data.get("src", ""))),
         )
+
+    # the statement (issue 10): signing reuses what the browser looked up
+
+    def signing_districts(
+        self,
+        campaign: Campaign,
+        looked: Looked | None,
+        raw_postcode: str = "",
+        address: str | None = None,
+    ) -> tuple[Looked, list[civic.Official]]:
+        """Where a signature is counted: the campaign's targeted officials for the signer's
+        postal code, one per district (offices the code leaves ambiguous left out). A postal
+        code typed on the statement form goes through the lookup step (the view is limited
+        like the lookup form); without one, what this browser looked up before is read from
+        the cache, so a supporter who wrote first is not asked again (PostcodeNeeded when
+        nothing is stored). A provider that cannot be reached leaves only the custom targets:
+        the signature still counts overall."""
+        if (raw_postcode or "").strip():
+            try:
+                looked, result = self.look_up(campaign, raw_postcode, address)
+            except civic.UpstreamUnavailable:
+                postcode = self.normalize(campaign, raw_postcode)
+                return Looked(campaign.slug, postcode), []
+        else:
+            result = self.officials(campaign, looked)
+            assert looked is not None  # officials() raised PostcodeNeeded otherwise
+        targeted = campaigns.targeted(campaign, result)
+        return looked, statement.counted_districts(targeted, result.is_ambiguous)
