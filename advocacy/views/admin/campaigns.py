@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -33,8 +34,30 @@ STATUS_LABELS = {
 }
 
 
+class CheckboxListWidget:
+    """Checkboxes in a list, each inside its own label (so box and words cannot drift apart),
+    and none marked ``required``: a browser reads ``required`` on a checkbox as "this one must
+    be ticked", so one on every box demands all of them. "At least one" is checked on the
+    server; admin/_field.html wraps the list in a fieldset whose legend is the field's label."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        kwargs.setdefault("id", field.id)
+        kwargs.pop("required", None)
+        items = []
+        for option in field:
+            box = widgets.CheckboxInput()(option, required=False)
+            items.append(
+                Markup('<li><label class="option">{} {}</label></li>').format(
+                    box, option.label.text
+                )
+            )
+        params = widgets.html_params(class_="checkboxes", **kwargs)
+        opening = Markup(f"<ul {params}>")  # noqa: S704 - html_params escapes every value
+        return opening + Markup("").join(items) + Markup("</ul>")
+
+
 class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
+    widget = CheckboxListWidget()
     option_widget = widgets.CheckboxInput()
 
 
