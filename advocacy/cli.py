@@ -176,6 +176,27 @@ def tally_command(
         raise click.ClickException(str(exc)) from exc
     result = tallies.tally(database(), campaign.id, by, period, tallies.parse_sort(sort, by))
     click.echo(tallies.render(result, campaign, period, output), nl=output != "csv")
+    if by == "district" and output == "table":  # issue 10: the statement's signatures too
+        click.echo(statement_service.district_table(database(), campaign, period.bounds()))
+
+
+# -- issue 13: rebuild-tallies -------------------------------------------------------------------
+
+
+@click.command("rebuild-tallies")
+@click.option("--campaign", "slug", default=None, help="Only this campaign (default: all).")
+@with_appcontext
+def rebuild_tallies_command(slug: str | None) -> None:
+    """Recount the tally counters from the contacts logged: run it after a bulk import or a
+    purge of contact_actions (new contacts wait while it runs)."""
+    campaign_id = None
+    if slug is not None:
+        campaign = campaigns.campaign_by_slug(database(), slug)
+        if campaign is None:
+            raise click.ClickException(f"no campaign with the slug {slug!r}")
+        campaign_id = campaign.id
+    written = tallies.rebuild(database(), campaign_id)
+    click.echo(f"{slug or 'all campaigns'}: {written} counters recounted")
 
 
 @click.command("deliver")
@@ -310,10 +331,38 @@ COMMANDS = [
     refresh_us_legislators_command,
     import_targets_command,
     tally_command,
+    rebuild_tallies_command,
     deliver_command,
     bounce_command,
     serve_command,
 ]
+
+
+# -- issue 10: personal data past retention ------------------------------------------------------
+
+
+@click.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Retention in days: personal data older than this is removed.",
+)
+@with_appcontext
+def purge_command(days: int) -> None:
+    """Remove supporters' personal data past retention (emails, names not listed publicly)
+    while every count stays; addresses never confirmed go after ADVOCACY_CONFIRM_TTL. Meant
+    for cron, e.g. daily: advocacy purge --older-than 365"""
+    purged = statement_service.purge(
+        database(),
+        timedelta(days=days),
+        timedelta(seconds=current_app.config["CONFIRM_TTL"]),
+    )
+    click.echo(f"signatures: {purged.emails} emails and {purged.names} names removed")
+
+
+COMMANDS.append(purge_command)
 
 
 def register(app: Flask) -> None:

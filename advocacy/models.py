@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -81,6 +82,9 @@ class Campaign(Base):
     )
     goal: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Officials changed on this day (an election, a by-election): lookups stored before it
+    # are asked again (issue 11).
+    officials_changed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     templates: Mapped[list[LetterTemplate]] = relationship(
         back_populates="campaign", order_by="LetterTemplate.version"
@@ -293,6 +297,29 @@ class USLegislator(Base):
     contact_form: Mapped[str] = mapped_column(String(300), default="")
     term_end: Mapped[str] = mapped_column(String(10), default="")  # ISO date, as published
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The Washington office's postal address, as published (issue 11: letters by post).
+    address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+
+
+# -- issue 13: tally counters ---------------------------------------------------------------------
+
+
+class TallyCounter(Base):
+    """How many contacts a campaign had on one UTC day for one value of one dimension of the
+    tallies ("district", "official", "level", "source", "method", "wording"). Updated in the
+    transaction that logs the contact; ``advocacy rebuild-tallies`` recounts them from
+    contact_actions. Counts by day and totals are sums of the "level" rows."""
+
+    __tablename__ = "tally_counters"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(10), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # The dimension's values (tallies.COLUMNS), "" where it has fewer than three.
+    value1: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value2: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value3: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # -- the statement (issue 10) ---------------------------------------------------------------------
@@ -366,3 +393,35 @@ class SignatureDistrict(Base):
     level: Mapped[str] = mapped_column(String(20))
 
     signature: Mapped[Signature] = relationship(back_populates="districts")
+
+
+# -- partner sites: embeds and the JSON API (issue 12) --------------------------------------------
+
+
+class PartnerOrigin(Base):
+    """A partner site allowed to embed a campaign (CSP ``frame-ancestors``) and to call its API
+    from a browser (CORS): a scheme, host and port, as the organizer listed it."""
+
+    __tablename__ = "partner_origins"
+    __table_args__ = (UniqueConstraint("campaign_id", "origin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(200))  # "https://partner.example[:port]"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A read-only token for one campaign's tallies. Only a SHA-256 of the token is kept: the
+    organizer sees the token once, when it is made."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))  # whom it was given to, for the organizer
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(12))  # the token's first characters, to tell them apart
+    created_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,9 +1,12 @@
 """Counting contact actions: totals and counts by district, official, level, day and source,
 over a date range, for the organizers' dashboard, its CSV exports and ``advocacy tally``.
 
-Days are calendar days in UTC. Every query is plain SQLAlchemy and runs unchanged on SQLite
-and PostgreSQL; the one expression that differs (the UTC day of a timestamp) is compiled per
-dialect below. Nothing here reads or writes personal data: contact actions hold none.
+Tallies read the counter tables (counters.py: per campaign, UTC day and value, updated with
+each contact), so a table costs a few hundred rows however many contacts there are; date
+ranges are whole UTC days, so they are exact on counters. ``recount`` counts the same tables
+from the contacts themselves (tests compare the two). Every query is plain SQLAlchemy and runs
+unchanged on SQLite and PostgreSQL. Nothing here reads or writes personal data: contact
+actions hold none.
 """
 
 from __future__ import annotations
@@ -19,12 +22,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
 
-from sqlalchemy import Date, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import func, select
 
+from . import counters
+from .counters import utc_day
 from .db import Database
-from .models import Campaign, ContactAction, LetterTemplate
+from .models import Campaign, ContactAction, LetterTemplate, TallyCounter
 
 # What a tally can be grouped by, and the columns (before the count) each table has.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -58,36 +61,6 @@ RAW_COLUMNS = (
     "source",
 )
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-# -- the UTC day of a timestamp, per dialect -----------------------------------------------------
-
-
-class utc_day(FunctionElement):
-    """The calendar day, in UTC, of a UTC timestamp column (a ``date``)."""
-
-    type = Date()
-    name = "utc_day"
-    inherit_cache = True
-
-
-@compiles(utc_day, "sqlite")
-def _utc_day_sqlite(element, compiler, **kw) -> str:
-    # UTCDateTime stores SQLite timestamps as UTC text, "YYYY-MM-DD HH:MM:SS.ffffff".
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(utc_day, "postgresql")
-def _utc_day_postgresql(element, compiler, **kw) -> str:
-    # A timestamptz cast to date uses the session's TimeZone; convert to UTC first. 'UTC' is a
-    # literal, not a bound parameter, so GROUP BY matches the selected expression.
-    return f"CAST(timezone('UTC', {compiler.process(element.clauses, **kw)}) AS DATE)"
-
-
-@compiles(utc_day)
-def _utc_day_default(element, compiler, **kw) -> str:
-    # Other databases store the UTC timestamp without a zone (see models.UTCDateTime).
-    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
 
 
 # -- date ranges ---------------------------------------------------------------------------------
@@ -281,16 +254,44 @@ def sort_rows(rows: Iterable[TallyRow], sort: Sort) -> list[TallyRow]:
     return sorted(by_name, key=lambda row: -row.count if sort.descending else row.count)
 
 
+def _counted(statement, campaign_id: int, period: Period):
+    statement = statement.where(TallyCounter.campaign_id == campaign_id)
+    if period.start is not None:
+        statement = statement.where(TallyCounter.day >= period.start)
+    if period.end is not None:
+        statement = statement.where(TallyCounter.day <= period.end)
+    return statement
+
+
+def _counter_values(by: str, raw: tuple) -> tuple[str, ...]:
+    if by == "wording":
+        return (WORDING[{"1": True, "0": False}.get(raw[0])],)
+    return _values(by, raw)
+
+
 def _tally(session, campaign_id: int, by: str, period: Period, sort: Sort) -> Tally:
-    group = _group_columns(by)
-    statement = _filtered(
-        select(*group, func.count(ContactAction.id)).group_by(*group), campaign_id, period
+    if by not in COLUMNS:
+        raise ValueError(f"cannot tally by {by!r}; choose one of {', '.join(BY)}")
+    if by == "day":
+        group = [TallyCounter.day]
+        dimension = counters.DAY_DIMENSION
+    else:
+        group = [TallyCounter.value1, TallyCounter.value2, TallyCounter.value3][
+            : len(counters.DIMENSIONS[by])
+        ]
+        dimension = by
+    statement = _counted(
+        select(*group, func.sum(TallyCounter.count))
+        .where(TallyCounter.dimension == dimension)
+        .group_by(*group),
+        campaign_id,
+        period,
     )
     counts: Counter[tuple[str, ...]] = Counter()
     for *raw, count in session.execute(statement):
         # Summed, not assigned: "" and "direct" are one source.
-        counts[_values(by, tuple(raw))] += count
-    rows = [TallyRow(values, count) for values, count in counts.items()]
+        counts[_counter_values(by, tuple(raw))] += int(count)
+    rows = [TallyRow(values, count) for values, count in counts.items() if count]
     return Tally(by, sort_rows(rows, sort), sort)
 
 
@@ -326,8 +327,43 @@ def tallies(
 def total(db: Database, campaign_id: int, period: Period | None = None) -> int:
     """How many contacts a campaign has within ``period`` (all time by default)."""
     with db.reader() as session:
-        statement = _filtered(select(func.count(ContactAction.id)), campaign_id, period or Period())
-        return session.scalar(statement) or 0
+        statement = _counted(
+            select(func.sum(TallyCounter.count)).where(
+                TallyCounter.dimension == counters.DAY_DIMENSION
+            ),
+            campaign_id,
+            period or Period(),
+        )
+        return int(session.scalar(statement) or 0)
+
+
+def recount(
+    db: Database,
+    campaign_id: int,
+    by: str,
+    period: Period | None = None,
+    sort: Sort | None = None,
+) -> Tally:
+    """The same table as ``tally``, counted from the contacts themselves (slow: it reads every
+    contact in the period). For checks; the pages and commands use ``tally``."""
+    group = _group_columns(by)
+    statement = _filtered(
+        select(*group, func.count(ContactAction.id)).group_by(*group),
+        campaign_id,
+        period or Period(),
+    )
+    counts: Counter[tuple[str, ...]] = Counter()
+    with db.reader() as session:
+        for *raw, count in session.execute(statement):
+            counts[_values(by, tuple(raw))] += count
+    rows = [TallyRow(values, count) for values, count in counts.items()]
+    sort = sort or default_sort(by)
+    return Tally(by, sort_rows(rows, sort), sort)
+
+
+def rebuild(db: Database, campaign_id: int | None = None) -> int:
+    """Recount the counters from the contacts (``advocacy rebuild-tallies``)."""
+    return counters.rebuild(db, campaign_id)
 
 
 def days_with_gaps(rows: Iterable[TallyRow]) -> list[tuple[date, int]]:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from html import escape, unescape
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from advocacy import actions, campaigns, tallies
 from advocacy.civic.officials import Official
@@ -111,15 +111,8 @@ def official(name: str, office: str, district: str, level: str, district_id: str
 def record(db, campaign, who: Official, when: datetime | None = None, source: str = "") -> int:
     """A contact logged the way the send page logs it, at ``when`` if given."""
     result = actions.record_contact(
-        db, campaign, None, who, "K1A 0B1", "mailto", actions.new_token(), source=source
+        db, campaign, None, who, "K1A 0B1", "mailto", actions.new_token(), source=source, when=when
     )
-    if when is not None:
-        with db.write() as session:
-            session.execute(
-                update(ContactAction)
-                .where(ContactAction.id == result.action_id)
-                .values(created_at=when)
-            )
     return result.action_id
 
 

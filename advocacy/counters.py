@@ -1,0 +1,176 @@
+"""The counter tables behind the tallies (``TallyCounter``).
+
+A contact adds one to six counters (one per dimension: district, official, level, source,
+method, wording) for its campaign and UTC day, in the transaction that logs it
+(``actions.record_contact``). Counts by day and totals are sums of the "level" counters.
+``rebuild`` recounts them from ``contact_actions`` (after a bulk import or a purge);
+``advocacy rebuild-tallies`` runs it. tallies.py reads them.
+
+Below actions.py and tallies.py: it imports only the models and the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy import Date, case, delete, func, insert, literal_column, select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+
+from .db import Database
+from .models import ContactAction, TallyCounter
+
+# The dimensions counted, each with the names of the (up to three) values its counters hold.
+DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "district": ("district_name", "district_id", "level"),
+    "official": ("official_name", "official_office", "district_name"),
+    "level": ("level",),
+    "source": ("source",),
+    "method": ("method",),
+    "wording": ("personalized",),
+}
+# The dimension whose counters, summed, give counts by day and totals.
+DAY_DIMENSION = "level"
+_KEY = ("campaign_id", "dimension", "day", "value1", "value2", "value3")
+
+
+# -- the UTC day of a timestamp, per dialect -----------------------------------------------------
+
+
+class utc_day(FunctionElement):
+    """The calendar day, in UTC, of a UTC timestamp column (a ``date``)."""
+
+    type = Date()
+    name = "utc_day"
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element, compiler, **kw) -> str:
+    # UTCDateTime stores SQLite timestamps as UTC text, "YYYY-MM-DD HH:MM:SS.ffffff".
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element, compiler, **kw) -> str:
+    # A timestamptz cast to date uses the session's TimeZone; convert to UTC first. 'UTC' is a
+    # literal, not a bound parameter, so GROUP BY matches the selected expression.
+    return f"CAST(timezone('UTC', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(utc_day)
+def _utc_day_default(element, compiler, **kw) -> str:
+    # Other databases store the UTC timestamp without a zone (see models.UTCDateTime).
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+# -- one contact ---------------------------------------------------------------------------------
+
+
+def wording_value(personalized: bool | None) -> str:
+    """How a counter stores ContactAction.personalized: "1", "0", or "" (not known)."""
+    return "" if personalized is None else ("1" if personalized else "0")
+
+
+def _value(name: str, fields: Mapping[str, object]) -> str:
+    if name == "personalized":
+        return wording_value(fields.get("personalized"))  # type: ignore[arg-type]
+    value = fields.get(name)
+    return "" if value is None else str(value)
+
+
+def counter_rows(campaign_id: int, day: date, fields: Mapping[str, object]) -> list[dict]:
+    """The counters one contact adds to, from its ContactAction column values."""
+    rows = []
+    for dimension, names in DIMENSIONS.items():
+        values = [_value(name, fields) for name in names] + ["", ""]
+        rows.append(
+            {
+                "campaign_id": campaign_id,
+                "dimension": dimension,
+                "day": day,
+                "value1": values[0],
+                "value2": values[1],
+                "value3": values[2],
+                "count": 1,
+            }
+        )
+    return rows
+
+
+def _insert_for(session: Session):
+    name = session.get_bind().dialect.name
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:  # pragma: no cover - the app runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"no counter upsert for {name}")
+    return dialect_insert
+
+
+def add(session: Session, rows: list[dict]) -> None:
+    """Add each row's count to its counter (one statement), inside the caller's transaction."""
+    if not rows:
+        return
+    statement = _insert_for(session)(TallyCounter).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(_KEY),
+        set_={"count": TallyCounter.count + statement.excluded["count"]},
+    )
+    session.execute(statement)
+
+
+# -- recounting ----------------------------------------------------------------------------------
+
+
+def _column(name: str):
+    if name == "personalized":
+        # Literal columns, not bound parameters: PostgreSQL must see the same expression in
+        # SELECT and GROUP BY, and can type them.
+        return case(
+            (ContactAction.personalized.is_(None), literal_column("''")),
+            (ContactAction.personalized, literal_column("'1'")),
+            else_=literal_column("'0'"),
+        )
+    return getattr(ContactAction, name)
+
+
+def _recount(dimension: str, campaign_id: int | None):
+    columns = [_column(name) for name in DIMENSIONS[dimension]]
+    day = utc_day(ContactAction.created_at)
+    blanks = [literal_column("''")] * (3 - len(columns))
+    query = select(
+        ContactAction.campaign_id,
+        # A fixed name from DIMENSIONS, never data.
+        literal_column(f"'{dimension}'"),
+        day,
+        *columns,
+        *blanks,
+        func.count(),
+    ).group_by(ContactAction.campaign_id, day, *columns)
+    if campaign_id is not None:
+        query = query.where(ContactAction.campaign_id == campaign_id)
+    return insert(TallyCounter).from_select([*_KEY, "count"], query)
+
+
+def rebuild(db: Database, campaign_id: int | None = None) -> int:
+    """Recount the counters of one campaign (every campaign by default) from the contacts
+    logged, in one transaction that new contacts wait for. Returns the counters written."""
+    with db.write() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # SHARE mode lets readers in and keeps writers out until the recount commits (on
+            # SQLite the write transaction's BEGIN IMMEDIATE does the same).
+            session.execute(text("LOCK TABLE contact_actions IN SHARE MODE"))
+        cleared = delete(TallyCounter)
+        if campaign_id is not None:
+            cleared = cleared.where(TallyCounter.campaign_id == campaign_id)
+        session.execute(cleared)
+        for dimension in DIMENSIONS:
+            session.execute(_recount(dimension, campaign_id))
+        counted = select(func.count()).select_from(TallyCounter)
+        if campaign_id is not None:
+            counted = counted.where(TallyCounter.campaign_id == campaign_id)
+        return session.scalar(counted) or 0
