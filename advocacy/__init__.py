@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import get_locale
 
-from . import civic, supporting
+from . import civic, locales, supporting
 from . import config as config_module
 from .civic.budget import GuardedProvider, UpstreamGuard
 from .civic.cache import LookupCache
@@ -21,15 +21,6 @@ from .sessions import EncryptedSessionInterface
 from .supporting import SupporterPath
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
-
-
-def _select_locale() -> str:
-    from flask import current_app
-
-    from .locales import negotiate
-
-    # A Babel identifier ("zh_Hant"), whatever the header holds: Babel refuses "zh-Hant".
-    return negotiate(request.accept_languages, current_app.config["LANGUAGE_LIST"])
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -111,7 +102,9 @@ def register_extensions(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     limiter.init_app(app)
     login_manager.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    # The language: a /fr/ or /zh-hant/ prefix, else Accept-Language (advocacy/locales.py).
+    babel.init_app(app, locale_selector=locales.select_locale)
+    locales.register(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.filters["markdown"] = render_markdown

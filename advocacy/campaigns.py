@@ -347,3 +347,18 @@ def letter_version(
             return version
     letter = letter_for(db, campaign, language, official)
     return newest_version(db, letter) if letter is not None else None
+
+
+# -- letter languages (issue 9) ---------------------------------------------------------------
+
+
+def letter_languages(db: Database, campaign: Campaign, official: Official) -> list[str]:
+    """The languages of the campaign's letters for this official, in the letters' order."""
+    with db.reader() as session:
+        letters = session.scalars(
+            select(Letter)
+            .where(Letter.campaign_id == campaign.id)
+            .order_by(Letter.position, Letter.id)
+        ).all()
+    found = [x.language for x in letters if x.applies(official.level, official.elected_office)]
+    return list(dict.fromkeys(found))

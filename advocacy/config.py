@@ -121,7 +121,7 @@ class Defaults:
     SERVE_THREADS = 8  # per worker: a lookup waiting on the upstream holds one
     SERVE_TIMEOUT = 30.0  # seconds a silent worker lives; kept above LOOKUP_DEADLINE + 10
 
-    LANGUAGES = "en"  # comma-separated; the first is the default
+    LANGUAGES = "en,fr,zh-Hant"  # comma-separated BCP 47 tags; the first is the default
     MAX_CONTENT_LENGTH = 64 * 1024  # bytes of request body (uploads have their own limit)
 
 

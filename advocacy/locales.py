@@ -10,11 +10,13 @@ other before a different language.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global, parse_locale
 from werkzeug.datastructures import LanguageAccept
+from werkzeug.exceptions import HTTPException
 
 ACCEPT_MAX = 32  # languages of one header considered: a long junk header costs no more
 
@@ -81,3 +83,203 @@ def negotiate(accept: LanguageAccept, tags: list[str]) -> str:
             exact = [x for x in candidates if x.territory == wanted.territory]
             return (exact or candidates)[0].identifier
     return available[0].identifier
+
+
+# -- the page's language in the URL ---------------------------------------------------------
+# A supporter switches language with a link: /fr/... and /zh-hant/... (and /en/... back to
+# English). No cookie and no script: the prefix moves from PATH_INFO into SCRIPT_NAME before
+# Flask routes the request, so every url_for (links, form actions, redirects, links in emails)
+# keeps it, and the URL map needs no second copy of each route.
+
+ENVIRON_LANGUAGE = "advocacy.language"  # the Babel identifier the prefix chose
+ENVIRON_BASE = "advocacy.script_root"  # SCRIPT_NAME as it was before the prefix
+
+
+def url_prefix(tag: str) -> str:
+    """The URL prefix of a configured language tag: ``zh-Hant`` -> ``zh-hant``."""
+    return tag.strip().lower()
+
+
+def bcp47(identifier: str) -> str:
+    """A Babel identifier as HTML and letters write it: ``zh_Hant`` -> ``zh-Hant``."""
+    return identifier.replace("_", "-")
+
+
+class LanguagePrefix:
+    """WSGI middleware: a first path segment naming a configured language chooses it."""
+
+    def __init__(self, app: Any, tags: list[str]) -> None:
+        self.app = app
+        self.prefixes = {
+            url_prefix(tag): language.identifier
+            for tag in tags
+            if (language := configured(tag)) is not None
+        }
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        path = environ.get("PATH_INFO") or ""
+        first, _sep, rest = path[1:].partition("/")
+        identifier = self.prefixes.get(first.lower()) if path.startswith("/") else None
+        if identifier is not None:
+            base = environ.get("SCRIPT_NAME", "")
+            environ[ENVIRON_BASE] = base
+            environ[ENVIRON_LANGUAGE] = identifier
+            environ["SCRIPT_NAME"] = f"{base}/{first.lower()}"
+            environ["PATH_INFO"] = f"/{rest}"
+        return self.app(environ, start_response)
+
+
+class LanguageLink(NamedTuple):
+    tag: str  # BCP 47, for hreflang and lang
+    name: str  # in its own language: "Français"
+    url: str
+    current: bool
+
+
+@lru_cache(maxsize=64)
+def own_name(identifier: str) -> str:
+    """A language's name in that language, capitalised as a menu item: "Français", "中文 (繁體)"."""
+    name = Locale.parse(identifier).get_display_name(identifier) or identifier
+    return name[:1].upper() + name[1:]
+
+
+def _page_path(request: Any, url_map: Any) -> str:
+    """This page's path (without language prefix) for a link to it in another language: the
+    same address when it answers GET; a form's answer (POST) links to the campaign's page
+    instead, since following a link cannot post the form again."""
+    path = quote(request.path, safe="/:@!$&'()*+,;=-._~")
+    if request.method in ("GET", "HEAD"):
+        query = request.query_string.decode("latin-1")
+        return f"{path}?{query}" if query else path
+    try:
+        url_map.bind("localhost").match(request.path, method="GET")
+        return path
+    except HTTPException:  # NotFound, MethodNotAllowed; RequestRedirect is one too
+        slug = (request.view_args or {}).get("slug")
+        return f"/c/{quote(slug, safe='')}/" if isinstance(slug, str) else "/"
+
+
+def language_links(request: Any, url_map: Any, tags: list[str], current: str) -> list[LanguageLink]:
+    """A link to this page in each configured language (the language switch)."""
+    base = request.environ.get(ENVIRON_BASE, request.script_root)
+    path = _page_path(request, url_map)
+    links = []
+    for tag in tags:
+        language = configured(tag)
+        if language is None:
+            continue
+        links.append(
+            LanguageLink(
+                bcp47(language.identifier),
+                own_name(language.identifier),
+                f"{base}/{url_prefix(tag)}{path}",
+                language.identifier == current,
+            )
+        )
+    return links
+
+
+# -- Flask: choosing the language, the switch, Vary --------------------------------------------
+
+
+def select_locale() -> str:
+    """The page's language (a Babel identifier): the URL's prefix when it has one, else the
+    browser's Accept-Language (and then the response varies on that header)."""
+    from flask import current_app, g, request
+
+    chosen = request.environ.get(ENVIRON_LANGUAGE)
+    if chosen:
+        return chosen
+    g.language_from_header = True
+    return negotiate(request.accept_languages, current_app.config["LANGUAGE_LIST"])
+
+
+def register(app: Any) -> None:
+    """The language prefix, the switch's links for templates, and ``Vary: Accept-Language``."""
+    from flask import g, request
+    from flask_babel import get_locale
+
+    app.wsgi_app = LanguagePrefix(app.wsgi_app, app.config["LANGUAGE_LIST"])
+
+    def switch() -> list[LanguageLink]:
+        if len(app.config["LANGUAGE_LIST"]) < 2:
+            return []
+        current = str(get_locale() or "")
+        return language_links(request, app.url_map, app.config["LANGUAGE_LIST"], current)
+
+    app.jinja_env.globals["language_links"] = switch
+    app.jinja_env.globals["language_name"] = lambda tag: language_name(tag, str(get_locale()))
+
+    @app.after_request
+    def vary_on_language(response):
+        # Set when the locale selector read the header: a shared cache must not give a
+        # French page to a browser asking for Chinese.
+        if g.get("language_from_header"):
+            response.vary.add("Accept-Language")
+        return response
+
+
+# -- the letter's language --------------------------------------------------------------------
+# The page's language and the letter's are separate choices: a Chinese reader may send an
+# English letter to an English-speaking MP, reading the pages (and the Chinese version of the
+# letter, alongside) in Chinese.
+
+
+def tag_of(name_or_tag: str, tags: list[str]) -> str | None:
+    """The configured tag (``fr``) a provider's language means: a tag (``fr-CA``) or a name,
+    in English or in the language itself ("French", "Français"). None when none matches."""
+    wanted = name_or_tag.strip().casefold()
+    for tag in tags:
+        language = configured(tag)
+        if language is None:
+            continue
+        locale = Locale.parse(language.identifier)
+        names = {
+            tag.casefold(),
+            language.language,
+            (locale.get_language_name("en") or "").casefold(),
+            (locale.get_language_name(language.identifier) or "").casefold(),
+        }
+        if wanted in names or wanted.split("-")[0].split("_")[0] == language.language:
+            return tag
+    return None
+
+
+class LetterOffer(NamedTuple):
+    """The languages a letter can be written in for one official, in the order to offer
+    them, the one chosen, and those the official prefers (known only from some providers)."""
+
+    languages: list[str]
+    chosen: str
+    preferred: list[str]
+
+
+def letter_offer(
+    available: list[str], page: str, preferred: list[str], asked: str | None
+) -> LetterOffer:
+    """Which language the letter is in: the one the supporter asked for (``?letter=``) when the
+    campaign wrote one; else the page's language, unless the official is known to prefer
+    others, then the first of theirs the campaign wrote; else the first letter's. The
+    official's preferred languages are offered first, then the page's."""
+    preferred = [tag for tag in preferred if tag in available]
+    order = [*preferred, *([page] if page in available else []), *available]
+    languages = list(dict.fromkeys(order))
+    if asked in available:
+        chosen = asked
+    elif page in available and (not preferred or page in preferred):
+        chosen = page
+    else:
+        chosen = (preferred or languages or [page])[0]
+    return LetterOffer(languages, chosen, preferred)
+
+
+def language_name(tag: str, in_language: str) -> str:
+    """A language's name in another (``fr`` in ``zh_Hant``: 法文); the tag when unknown."""
+    language = configured(tag)
+    if language is None:
+        return tag
+    try:
+        name = Locale.parse(language.identifier).get_display_name(in_language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return name or tag

@@ -30,7 +30,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
 
-from . import actions, campaigns, civic, letters, mail, statement
+from . import actions, campaigns, civic, letters, locales, mail, statement
 from .civic import directory
 from .civic.cache import LookupCache
 from .civic.postcodes import prefix
@@ -639,3 +639,20 @@ class SupporterPath:
             assert looked is not None  # officials() raised PostcodeNeeded otherwise
         targeted = campaigns.targeted(campaign, result)
         return looked, statement.counted_districts(targeted, result.is_ambiguous)
+
+    # the letter's language (issue 9): chosen apart from the page's
+
+    def letter_offer(
+        self, resolved: Resolved, page: str, asked: str | None, tags: list[str]
+    ) -> locales.LetterOffer:
+        """The languages the campaign wrote this official's letter in, the official's
+        preferred ones (when the provider says) first, and the one to show."""
+        available = campaigns.letter_languages(self.db, resolved.campaign, resolved.official)
+        preferred = [tag_ for x in resolved.official.languages if (tag_ := locales.tag_of(x, tags))]
+        return locales.letter_offer(available, page, preferred, asked)
+
+    def in_language(self, resolved: Resolved, language: str) -> Resolved:
+        """The same letter context with the official's letter in ``language`` (where the
+        campaign wrote none, the one letter_for falls back to)."""
+        version = campaigns.letter_version(self.db, resolved.campaign, language, resolved.official)
+        return replace(resolved, version=version)

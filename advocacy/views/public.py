@@ -189,7 +189,9 @@ def officials(slug: str):
     )
 
 
-def _letter_page(resolved: Resolved, form: LetterForm, locked, status: int = 200):
+def _letter_page(
+    resolved: Resolved, form: LetterForm, locked, status: int = 200, languages=None, alongside=None
+):
     return render_template(
         "public/letter.html",
         campaign=resolved.campaign,
@@ -197,6 +199,9 @@ def _letter_page(resolved: Resolved, form: LetterForm, locked, status: int = 200
         result=resolved.result,
         form=form,
         locked=locked,
+        letter_language=resolved.version.language if resolved.version else language(),
+        languages=languages,
+        alongside=alongside,
     ), status
 
 
@@ -210,6 +215,16 @@ def write(slug: str, key: str):
     resolved = supporter_path().resolve(
         campaign, looked.postcode, key, None, language(), looked.districts
     )
+    # The letter's language (?letter=fr), apart from the page's; the page's version alongside.
+    offer = supporter_path().letter_offer(
+        resolved, language(), request.args.get("letter"), current_app.config["LANGUAGE_LIST"]
+    )
+    if resolved.version is None or resolved.version.language != offer.chosen:
+        resolved = supporter_path().in_language(resolved, offer.chosen)
+    alongside = None
+    if offer.chosen != language() and language() in offer.languages:
+        in_page_language = supporter_path().in_language(resolved, language())
+        alongside = supporter_path().letter(in_page_language, today())
     letter = supporter_path().letter(resolved, today())
     blocks = resolved.version is not None and resolved.version.letter.editing == EditingMode.BLOCKS
     browser_id()
@@ -224,7 +239,7 @@ def write(slug: str, key: str):
             "started": supporter_path().stamp(),
         }
     )
-    return _letter_page(resolved, form, letter if blocks else None)
+    return _letter_page(resolved, form, letter if blocks else None, 200, offer, alongside)
 
 
 def _lock(resolved: Resolved, form: LetterForm) -> letters.LetterParts | None:
