@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import get_locale
 
-from . import civic, locales, supporting
+from . import civic, delivery, locales, supporting
 from . import config as config_module
 from .civic.budget import GuardedProvider, UpstreamGuard
 from .civic.cache import LookupCache
@@ -93,6 +93,7 @@ def register_services(app: Flask) -> None:
         providers=providers,
         photos=civic.PhotoCache(http_session, config["HTTP_TIMEOUT"]),
         path=SupporterPath(db, providers, cache, supporting.Settings.from_config(config)),
+        delivery=delivery.Rules.from_config(config),
     )
 
 

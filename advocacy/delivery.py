@@ -165,23 +165,53 @@ def unseal(sealed: str, key: str) -> tuple[str, str] | None:
     return letter["s"], letter["b"]
 
 
+@dataclass(frozen=True)
+class Rules:
+    """The delivery rules, bound once from the config (``Rules.from_config``)."""
+
+    pepper: bytes  # the key of the HMAC kept of supporters' addresses
+    confirm_ttl: timedelta  # unconfirmed requests (and their addresses) are then deleted
+    repeat_window: timedelta  # one letter per address, official and campaign within it
+    cap: int | None  # letters by email to one official within cap_window before holding
+    cap_window: timedelta
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Rules:
+        return cls(
+            pepper=secret_bytes(config, "email"),
+            confirm_ttl=timedelta(seconds=config["CONFIRM_TTL"]),
+            repeat_window=timedelta(seconds=config["REPEAT_WINDOW"]),
+            cap=config["DELIVERY_CAP_PER_OFFICIAL"],
+            cap_window=timedelta(seconds=config["DELIVERY_CAP_WINDOW"]),
+        )
+
+
+@dataclass(frozen=True)
+class LetterText:
+    """What the supporter asks the app to send: the letter, their name, where they came from."""
+
+    subject: str
+    body: str
+    name: str = ""
+    source: str = ""
+
+
 def request_delivery(
     db: Database,
+    rules: Rules,
     campaign: Campaign,
     template: LetterTemplate | None,
     official: Official,
     postcode: str,
-    subject: str,
-    body: str,
-    supporter_name: str,
+    letter: LetterText,
     supporter_email: str,
     token: str,
-    pepper: bytes,
-    repeat_window: timedelta,
-    source: str = "",
 ) -> Delivery:
     """Keep a letter until its sender confirms their address. The same form token gives the
-    same request; the same address, official and campaign within ``repeat_window`` is refused."""
+    same request; the same address, official and campaign within the repeat window is
+    refused."""
+    subject, body, supporter_name, source = letter.subject, letter.body, letter.name, letter.source
+    pepper, repeat_window = rules.pepper, rules.repeat_window
     address = mail.checked_address(supporter_email, "email address")
     mail.header_safe(subject, "subject")
     mail.header_safe(supporter_name, "name")
@@ -232,18 +262,12 @@ def get(db: Database, delivery_id: int) -> Delivery | None:
         return session.get(Delivery, delivery_id)
 
 
-def confirm(
-    db: Database,
-    campaign: Campaign,
-    delivery_id: int,
-    ttl: timedelta,
-    cap: int | None = None,
-    cap_window: timedelta = timedelta(days=1),
-) -> Delivery:
+def confirm(db: Database, rules: Rules, campaign: Campaign, delivery_id: int) -> Delivery:
     """The supporter confirmed their address: queue the letter and count the contact (once,
-    however often the link is used). Beyond ``cap`` letters to one official within
-    ``cap_window``, a letter is held for an organizer to review instead of queued, so that no
-    office is flooded from our server."""
+    however often the link is used). Beyond ``rules.cap`` letters to one official within
+    ``rules.cap_window``, a letter is held for an organizer to review instead of queued, so
+    that no office is flooded from our server."""
+    ttl, cap, cap_window = rules.confirm_ttl, rules.cap, rules.cap_window
     delivery = get(db, delivery_id)
     if delivery is None or delivery.campaign_id != campaign.id:
         raise Expired(delivery_id)

@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFProtect
 if TYPE_CHECKING:
     from .civic import PhotoCache, Provider
     from .db import Database
+    from .delivery import Rules
     from .supporting import SupporterPath
 
 
@@ -44,6 +45,7 @@ class Services:
     providers: Mapping[str, Provider]
     photos: PhotoCache
     path: SupporterPath
+    delivery: Rules
 
 
 def services() -> Services:
@@ -58,6 +60,11 @@ def providers() -> Mapping[str, Provider]:
 def supporter_path() -> SupporterPath:
     """The supporter's path (advocacy/supporting.py) of the current app."""
     return services().path
+
+
+def delivery_rules() -> Rules:
+    """The rules of letters the app sends by email, bound from the config."""
+    return services().delivery
 
 
 def photos() -> PhotoCache:

@@ -1,5 +1,5 @@
-"""Emails to supporters. Their texts are templates (advocacy/templates/email/); views and commands call
-these functions and never compose mail themselves."""
+"""Emails to supporters. Their texts are templates (advocacy/templates/email/); views and
+commands call these functions and never compose mail themselves."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
 
-from . import actions, campaigns, civic, letters, locales, mail, statement
+from . import actions, campaigns, civic, delivery, letters, locales, mail, statement
 from .civic import directory
 from .civic.cache import LookupCache
 from .civic.postcodes import prefix
@@ -177,16 +177,6 @@ class Composed:
     mailto: str  # "" when the letter is too long for a link (or there is no address)
     mailto_subject_only: str  # the address and subject only, for a letter too long
     proof: str
-
-
-@dataclass(frozen=True)
-class DeliveryLetter:
-    """The letter a "send it for me" form carries, signed by the server."""
-
-    subject: str
-    body: str
-    name: str
-    source: str
 
 
 def contact_method(official: civic.Official) -> ContactMethod:
@@ -593,7 +583,9 @@ class SupporterPath:
             }
         )
 
-    def delivery_letter(self, resolved: Resolved, raw: str | None, token: str) -> DeliveryLetter:
+    def delivery_letter(
+        self, resolved: Resolved, raw: str | None, token: str
+    ) -> delivery.LetterText:
         try:
             data = self._delivery_signer().loads(raw or "")
         except BadSignature:
@@ -605,7 +597,7 @@ class SupporterPath:
             or data.get("p") != resolved.postcode
         ):
             raise DeliveryLetterInvalid("the letter is for another official")
-        return DeliveryLetter(
+        return delivery.LetterText(
             subject=str(data.get("s", "")),
             body=str(data.get("b", "")),
             name=str(data.get("n", "")),

@@ -17,6 +17,13 @@ from .conftest import DEMO_SLUG, represent_body
 from .smtp import SmtpServer
 
 TTL = timedelta(days=1)
+RULES = delivery.Rules(
+    pepper=b"pepper",
+    confirm_ttl=TTL,
+    repeat_window=timedelta(days=1),
+    cap=None,
+    cap_window=timedelta(days=1),
+)
 
 
 @pytest.fixture
@@ -39,18 +46,20 @@ def demo(db):
 
 def request(db, demo, official, email="wei@example.org", token=None, **changes):
     campaign, template = demo
-    values = dict(
-        postcode="K1P 5G4",
+    letter = dict(
         subject="Your policy towards Beijing",
         body="Dear MP,\n\nPlease answer.\n\nWei Chen\nK1P 5G4",
-        supporter_name="Wei Chen",
+        name="Wei Chen",
+    )
+    letter.update({k: changes.pop(k) for k in ("subject", "body", "name") if k in changes})
+    values = dict(
+        postcode="K1P 5G4",
+        letter=delivery.LetterText(**letter),
         supporter_email=email,
         token=token or actions.new_token(),
-        pepper=b"pepper",
-        repeat_window=timedelta(days=1),
     )
     values.update(changes)
-    return delivery.request_delivery(db, campaign, template, official, **values)
+    return delivery.request_delivery(db, RULES, campaign, template, official, **values)
 
 
 def sender_for(smtp, app) -> delivery.Sender:
@@ -73,8 +82,8 @@ def test_confirmed_letters_are_sent_from_our_domain_with_reply_to_the_supporter(
     db, demo, mp, smtp, app
 ):
     row = request(db, demo, mp)
-    confirmed = delivery.confirm(db, demo[0], row.id, TTL)
-    delivery.confirm(db, demo[0], row.id, TTL)  # the link used twice
+    confirmed = delivery.confirm(db, RULES, demo[0], row.id)
+    delivery.confirm(db, RULES, demo[0], row.id)  # the link used twice
     assert confirmed.status == "queued" and count_actions(db) == 1
     report = delivery.process_queue(db, sender_for(smtp, app), lambda d: "url")
     assert report.sent == 1
@@ -101,7 +110,7 @@ def test_confirmed_letters_are_sent_from_our_domain_with_reply_to_the_supporter(
 def test_a_temporary_failure_is_retried_later(db, demo, mp, smtp, app):
     smtp.inbox.refuse = {"alexandra.placeholder@parl.gc.ca": "451 try again later"}
     row = request(db, demo, mp)
-    delivery.confirm(db, demo[0], row.id, TTL)
+    delivery.confirm(db, RULES, demo[0], row.id)
     report = delivery.process_queue(db, sender_for(smtp, app), lambda d: "url")
     assert report.retrying == 1
     waiting = delivery.get(db, row.id)
@@ -118,7 +127,7 @@ def test_a_temporary_failure_is_retried_later(db, demo, mp, smtp, app):
 def test_a_refused_address_fails_and_the_supporter_is_told(db, demo, mp, smtp, app):
     smtp.inbox.refuse = {"alexandra.placeholder@parl.gc.ca": "550 no such user"}
     row = request(db, demo, mp)
-    delivery.confirm(db, demo[0], row.id, TTL)
+    delivery.confirm(db, RULES, demo[0], row.id)
     with app.app_context():  # the notice's text is a template (the deliver command has one)
         report = delivery.process_queue(
             db, sender_for(smtp, app), lambda d: f"https://advocacy.example/letters/{d.id}"
@@ -137,7 +146,7 @@ def test_a_refused_address_fails_and_the_supporter_is_told(db, demo, mp, smtp, a
 
 def test_the_same_address_cannot_send_twice_to_one_official(db, demo, mp):
     first = request(db, demo, mp)
-    delivery.confirm(db, demo[0], first.id, TTL)
+    delivery.confirm(db, RULES, demo[0], first.id)
     with pytest.raises(delivery.AlreadySent):
         request(db, demo, mp, email="WEI@example.org")
     with db.reader() as session:
@@ -155,7 +164,7 @@ def test_a_late_confirmation_is_refused_and_unconfirmed_requests_are_purged(db, 
     with db.write() as session:
         session.get(Delivery, row.id).created_at = datetime.now(UTC) - timedelta(days=2)
     with pytest.raises(delivery.Expired):
-        delivery.confirm(db, demo[0], row.id, TTL)
+        delivery.confirm(db, RULES, demo[0], row.id)
     assert delivery.purge(db, TTL, timedelta(days=3)) == 1
     assert delivery.get(db, row.id) is None  # and the address with it
     assert count_actions(db) == 0
@@ -163,7 +172,7 @@ def test_a_late_confirmation_is_refused_and_unconfirmed_requests_are_purged(db, 
 
 def test_letter_text_is_cleared_after_a_few_days(db, demo, mp, smtp, app):
     row = request(db, demo, mp)
-    delivery.confirm(db, demo[0], row.id, TTL)
+    delivery.confirm(db, RULES, demo[0], row.id)
     delivery.process_queue(db, sender_for(smtp, app), lambda d: "url")
     with db.write() as session:
         session.get(Delivery, row.id).sent_at = datetime.now(UTC) - timedelta(days=4)
@@ -180,7 +189,7 @@ def test_supporter_input_cannot_reach_a_header(db, demo, mp, header):
     with pytest.raises(HeaderInjection):
         request(db, demo, mp, subject=header)
     with pytest.raises(HeaderInjection):
-        request(db, demo, mp, supporter_name=header)
+        request(db, demo, mp, name=header)
 
 
 # -- the commands -------------------------------------------------------------------------------
@@ -188,7 +197,7 @@ def test_supporter_input_cannot_reach_a_header(db, demo, mp, header):
 
 def test_deliver_command_sends_and_reports(app, db, demo, mp, smtp, runner):
     row = request(db, demo, mp)
-    delivery.confirm(db, demo[0], row.id, TTL)
+    delivery.confirm(db, RULES, demo[0], row.id)
     app.config.update(SMTP_URL=smtp.url, MAIL_FROM="letters@advocacy.example")
     result = runner.invoke(args=["deliver"])
     assert result.exit_code == 0, result.output
@@ -203,7 +212,7 @@ def test_deliver_command_without_smtp_says_so(runner):
 
 def test_bounce_command_marks_the_letter(app, db, demo, mp, smtp, runner):
     row = request(db, demo, mp)
-    delivery.confirm(db, demo[0], row.id, TTL)
+    delivery.confirm(db, RULES, demo[0], row.id)
     app.config.update(SMTP_URL=smtp.url, MAIL_FROM="letters@advocacy.example")
     runner.invoke(args=["deliver"])
     verp = smtp.inbox.messages[0].envelope_from

@@ -4,15 +4,13 @@ its status (with a "send it yourself" link if it could not be delivered)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from .. import delivery, mail, notices
 from ..constants import DeliveryStatus
 from ..db import database
-from ..extensions import limiter, supporter_path
+from ..extensions import delivery_rules, limiter, supporter_path
 from .forms import ConfirmForm, DeliverForm
 from .public import campaign_or_error, resolve_letter_form
 
@@ -55,22 +53,17 @@ def request_delivery(slug: str, key: str):
     letter = supporter_path().delivery_letter(resolved, form.letter.data, form.token.data or "")
     if not form.validate():
         return _not_sent(resolved, letter, form.email.errors, 422)
-    config = current_app.config
     try:
         row = delivery.request_delivery(
             database(),
+            delivery_rules(),
             campaign,
             resolved.version,
             resolved.official,
             resolved.postcode,
-            letter.subject,
-            letter.body,
-            letter.name,
+            letter,
             form.email.data,
             form.token.data,
-            pepper=delivery.secret_bytes(config, "email"),
-            repeat_window=timedelta(seconds=config["REPEAT_WINDOW"]),
-            source=letter.source,
         )
     except delivery.AlreadySent:
         message = _(
@@ -84,6 +77,7 @@ def request_delivery(slug: str, key: str):
             "please send it yourself with the link below."
         )
         return _not_sent(resolved, letter, [message], 422)
+    config = current_app.config
     sender = _sender()
     link = _public_url(
         "deliver.confirm", slug=campaign.slug, token=delivery.confirm_token(config, row.id)
@@ -122,16 +116,8 @@ def confirm(slug: str, token: str):
         )
     form = ConfirmForm()
     if form.validate_on_submit():
-        config = current_app.config
         try:
-            row = delivery.confirm(
-                database(),
-                campaign,
-                row.id,
-                timedelta(seconds=config["CONFIRM_TTL"]),
-                cap=config["DELIVERY_CAP_PER_OFFICIAL"],
-                cap_window=timedelta(seconds=config["DELIVERY_CAP_WINDOW"]),
-            )
+            row = delivery.confirm(database(), delivery_rules(), campaign, row.id)
         except delivery.Expired:
             abort(
                 410,
@@ -140,7 +126,7 @@ def confirm(slug: str, token: str):
                 ),
             )
         # The link carries the letter's key: only it can show the text again once it is sent.
-        status_token = delivery.status_token(config, row.id, row.seal_key)
+        status_token = delivery.status_token(current_app.config, row.id, row.seal_key)
         return redirect(url_for(".status", token=status_token), code=303)
     return render_template("public/deliver_confirm.html", campaign=campaign, row=row, form=form)
 
