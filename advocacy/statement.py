@@ -345,8 +345,20 @@ class Row:
     signatures: int
 
 
-def tally(db: Database, campaign_id: int, by: str) -> list[Row]:
-    """Signatures counted by district, day (UTC) or source, largest first (days in order)."""
+def tally(
+    db: Database,
+    campaign_id: int,
+    by: str,
+    bounds: tuple[datetime | None, datetime | None] = (None, None),
+) -> list[Row]:
+    """Signatures counted by district, day (UTC) or source, largest first (days in order),
+    made from ``bounds[0]`` (included) to ``bounds[1]`` (excluded) when given."""
+    low, high = bounds
+    when = [Signature.campaign_id == campaign_id]
+    if low is not None:
+        when.append(Signature.created_at >= low)
+    if high is not None:
+        when.append(Signature.created_at < high)
     with db.reader() as session:
         if by == "district":
             query = (
@@ -356,7 +368,8 @@ def tally(db: Database, campaign_id: int, by: str) -> list[Row]:
                     SignatureDistrict.level,
                     func.count(SignatureDistrict.id),
                 )
-                .where(SignatureDistrict.campaign_id == campaign_id)
+                .join(Signature, Signature.id == SignatureDistrict.signature_id)
+                .where(*when)
                 .group_by(
                     SignatureDistrict.district_name,
                     SignatureDistrict.district_id,
@@ -366,11 +379,11 @@ def tally(db: Database, campaign_id: int, by: str) -> list[Row]:
         elif by == "source":
             query = (
                 select(Signature.source, func.count(Signature.id))
-                .where(Signature.campaign_id == campaign_id)
+                .where(*when)
                 .group_by(Signature.source)
             )
         elif by == "day":
-            query = select(Signature.created_at).where(Signature.campaign_id == campaign_id)
+            query = select(Signature.created_at).where(*when)
             days: dict[str, int] = {}
             for (when,) in session.execute(query):
                 day = when.astimezone(UTC).date().isoformat()
@@ -383,15 +396,8 @@ def tally(db: Database, campaign_id: int, by: str) -> list[Row]:
             for values in session.execute(query)
         ]
     if by == "source":
-        rows = [Row((label[0] or "direct",), count) for label, count in rows]
+        rows = [Row((row.label[0] or "direct",), row.signatures) for row in rows]
     return sorted(rows, key=lambda row: (-row.signatures, row.label))
-
-
-def by_district(db: Database, campaign_id: int) -> dict[tuple[str, str], int]:
-    """Signatures per (district name, level): what ``advocacy tally --by district`` adds."""
-    return {
-        (row.label[0], row.label[2]): row.signatures for row in tally(db, campaign_id, "district")
-    }
 
 
 def for_official(db: Database, campaign_id: int, office: str, district_name: str) -> list[datetime]:
@@ -538,3 +544,25 @@ def forget(db: Database, email_hmac: str) -> int:
             ).rowcount
             or 0
         )
+
+
+def district_table(
+    db: Database, campaign: Campaign, bounds: tuple[datetime | None, datetime | None]
+) -> str:
+    """Signatures by district as a text table, for ``advocacy tally --by district``."""
+    rows = tally(db, campaign.id, "district", bounds)
+    head = ("district", "level", "signatures")
+    body = [(row.label[0], row.label[2], str(row.signatures)) for row in rows]
+    widths = [max(len(line[i]) for line in [head, *body]) for i in range(3)]
+    lines = [f"\n{campaign.slug}: statement signatures by district"]
+    if not body:
+        return lines[0] + "\n\n(no signatures)"
+    lines.append("")
+    for line in [head, *body]:
+        lines.append(
+            "  ".join(
+                cell.rjust(widths[i]) if i == 2 else cell.ljust(widths[i])
+                for i, cell in enumerate(line)
+            ).rstrip()
+        )
+    return "\n".join(lines)

@@ -151,7 +151,9 @@ def test_names_are_listed_only_when_the_signer_asks(app, db, represent):
     assert "Bo Private" not in page and "Chen Wei Ming" not in page
 
 
-def test_a_name_is_needed_unless_anonymous_and_anonymous_only_where_allowed(app, client, db, represent):
+def test_a_name_is_needed_unless_anonymous_and_anonymous_only_where_allowed(
+    app, client, db, represent
+):
     represent.add("K1P5G4")
     response = sign(client, postcode="K1P 5G4", display="name")
     assert response.status_code == 422
@@ -180,7 +182,11 @@ def test_updates_by_email_need_consent_and_confirmation(tmp_path, smtp, represen
     represent.add("K1P5G4")
     client = app.test_client()
     page = sign(
-        client, postcode="K1P 5G4", display="name", name="Wei Chen", email="wei@example.org",
+        client,
+        postcode="K1P 5G4",
+        display="name",
+        name="Wei Chen",
+        email="wei@example.org",
         updates="y",
     ).get_data(as_text=True)
     assert "Check your email" in page
@@ -207,3 +213,43 @@ def test_updates_by_email_need_consent_and_confirmation(tmp_path, smtp, represen
 
     exported = statement.export_csv(db, row.campaign_id)
     assert "wei@example.org" in exported and "Wei Chen" in exported
+
+
+def test_organizers_see_signatures_by_district_day_and_source_and_export_them(
+    app, client, db, runner, represent
+):
+    from .admin_helpers import create_organizer, login, post_form
+
+    represent.add("K1P5G4")
+    sign(app.test_client(), postcode="K1P 5G4", display="name", name="Ada Listed", listed="y")
+    sign(app.test_client(), postcode="K1P 5G4", display="name", name="Bo Private")
+    create_organizer(runner)
+    login(client)
+    with db.reader() as session:
+        campaign_id = session.scalar(select(Statement.campaign_id))
+    page = client.get(f"/admin/campaigns/{campaign_id}/statement").get_data(as_text=True)
+    assert "2 signatures." in page and "Ottawa Centre" in page and "direct" in page
+    exported = client.get(f"/admin/campaigns/{campaign_id}/statement/signatures.csv")
+    text = exported.get_data(as_text=True)
+    assert exported.mimetype == "text/csv" and text.count("\n") == 3
+    assert "Ada Listed" in text and "Bo Private" in text
+    # A new version is saved; the public page shows it.
+    saved = post_form(
+        client,
+        f"/admin/campaigns/{campaign_id}/statement",
+        {"language": "en", "body": "We ask for **clarity**.", "allow_anonymous": "y"},
+    )
+    assert saved.status_code == 303
+    assert "We ask for <strong>clarity</strong>." in app.test_client().get(URL).get_data(
+        as_text=True
+    )
+    # The tally command counts signatures by district too.
+    result = runner.invoke(args=["tally", "--campaign", DEMO_SLUG, "--by", "district"])
+    assert result.exit_code == 0, result.output
+    assert "statement signatures by district" in result.output
+    assert re.search(r"Ottawa Centre\s+federal\s+2", result.output)
+
+
+def test_organizer_pages_need_a_login(client, db):
+    assert client.get("/admin/campaigns/1/statement").status_code in (302, 401)
+    assert client.get("/admin/campaigns/1/statement/signatures.csv").status_code in (302, 401)
