@@ -45,3 +45,19 @@ def signature_confirmation(
         from_name=sender.from_name,
         domain=sender.domain,
     )
+
+
+def office_report(sender: Sender, to: str, report) -> EmailMessage:
+    """An office's report (advocacy/reports.py), as an organizer sends it to the office."""
+    return mail.build_plain_message(
+        to=to,
+        subject=_(
+            "%(title)s: your constituents in %(district)s",
+            title=report.campaign.title,
+            district=report.office.district,
+        ),
+        body=render_template("email/office_report.txt", report=report),
+        from_address=sender.from_address,
+        from_name=sender.from_name,
+        domain=sender.domain,
+    )

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     FieldList,
     HiddenField,
@@ -105,6 +106,8 @@ class LetterForm(FlaskForm):
     postcode = HiddenField(validators=[DataRequired()])
     token = HiddenField(validators=[DataRequired()])
     template_id = VersionField()
+    # Issue 10: the supporter's words may go, without their name, in the report to this office.
+    quotable = BooleanField(_l("My words may be quoted to this office (without my name)"))
     # When the form was shown (signed): a letter "written" in under a few seconds is a robot.
     started = HiddenField()
     # A honeypot: hidden from people by the stylesheet, filled in by form-filling robots.

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import actions, civic, letters, tallies
+from .. import actions, civic, letters, reports, tallies
 from ..constants import EditingMode
 from ..db import database
 from ..extensions import html_lang, limiter, photos, providers, supporter_path
@@ -323,6 +323,9 @@ def review(slug: str, key: str):
         token=form.token.data,
         started=form.started.data or "",
     )
+    if form.quotable.data and not composed.untouched:  # issue 10: for the office's report
+        reports.hold_excerpt(database(), campaign, resolved.official, form.token.data,
+                             form.body.data or "")
     return _send_page(resolved, form, composed)
 
 
@@ -366,6 +369,7 @@ def sent(slug: str, key: str):
         supporter_path().record(resolved, proof, browser_id(), g.source)
     except actions.InvalidToken:
         raise ConfirmationInvalid("malformed token") from None
+    reports.excerpt_sent(database(), form.token.data)  # issue 10: quotable words, if any
     saved = session.get("written", {})
     saved = saved if isinstance(saved, dict) else {}
     saved[campaign.slug] = sorted({*saved.get(campaign.slug, []), resolved.official.key})
