@@ -28,7 +28,7 @@ from flask.cli import (
 )
 from flask.cli import run_command as flask_run_command
 
-from . import campaigns, delivery, migrate, organizers, tallies
+from . import campaigns, delivery, migrate, organizers, reports, tallies
 from . import statement as statement_service  # issue 10
 from .civic import directory, make_session, us
 from .db import database
@@ -360,9 +360,54 @@ def purge_command(days: int) -> None:
         timedelta(seconds=current_app.config["CONFIRM_TTL"]),
     )
     click.echo(f"signatures: {purged.emails} emails and {purged.names} names removed")
+    excerpts = reports.purge(
+        database(), timedelta(days=days), timedelta(seconds=current_app.config["CONFIRM_TTL"])
+    )
+    click.echo(f"report excerpts: {excerpts} removed")
+
+
+@click.command("report")
+@click.option("--campaign", "slug", required=True, help="The campaign's slug.")
+@click.option(
+    "--official",
+    "office",
+    default=None,
+    metavar="ID",
+    help="The office's id (without it: the list of offices and their ids).",
+)
+@click.option(
+    "--format", "output", type=click.Choice(("html", "csv")), default="html", show_default=True
+)
+@with_appcontext
+def report_command(slug: str, office: str | None, output: str) -> None:
+    """Print the report for one office: how many of its constituents wrote and signed, by
+    week, with the words of those who agreed to be quoted (HTML to print, or CSV)."""
+    campaign = campaigns.campaign_by_slug(database(), slug)
+    if campaign is None:
+        raise click.ClickException(f"no campaign with the slug {slug!r}")
+    if office is None:
+        for row in reports.offices(database(), campaign):
+            click.echo(
+                f"{row.id}  {row.office}, {row.district}: "
+                f"{row.letters} letters, {row.signatures} signatures"
+            )
+        return
+    found = reports.find_office(database(), campaign, office)
+    if found is None:
+        raise click.ClickException(f"no office {office!r} in {slug} (run without --official)")
+    result = reports.report(database(), campaign, found)
+    if output == "csv":
+        click.echo(reports.as_csv(result), nl=False)
+        return
+    from flask import render_template
+
+    css = (Path(current_app.static_folder or "") / "report.css").read_text(encoding="utf-8")
+    with current_app.test_request_context():
+        click.echo(render_template("admin/report.html", report=result, inline_css=css))
 
 
 COMMANDS.append(purge_command)
+COMMANDS.append(report_command)
 
 
 def register(app: Flask) -> None:

@@ -425,3 +425,38 @@ class ApiToken(Base):
     created_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ReportExcerpt(Base):
+    """Words from a letter whose writer ticked "my words may be quoted to this office", for
+    that office's report. Pending (``sent`` False) until the writer confirms sending; holds
+    no name, email or postal code, and no link to the contact."""
+
+    __tablename__ = "report_excerpts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    official_office: Mapped[str] = mapped_column(String(100))
+    district_name: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    # The letter form's token until the letter is confirmed sent, then "".
+    token: Mapped[str] = mapped_column(String(64), default="", index=True)
+    sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ReportSend(Base):
+    """An office's report emailed by an organizer: who, to which address, when."""
+
+    __tablename__ = "report_sends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    official_office: Mapped[str] = mapped_column(String(100))
+    district_name: Mapped[str] = mapped_column(String(200))
+    to_address: Mapped[str] = mapped_column(String(254))
+    sent_by: Mapped[str] = mapped_column(String(254))
+    letters: Mapped[int] = mapped_column(Integer, default=0)
+    signatures: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(40), default="sent")
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -94,7 +94,51 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_signature_districts_campaign_id"), ["campaign_id"])
 
 
+    op.create_table(
+        "report_excerpts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("official_office", sa.String(length=100), nullable=False),
+        sa.Column("district_name", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("sent", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaigns.id"],
+            name=op.f("fk_report_excerpts_campaign_id_campaigns"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_excerpts")),
+    )
+    with op.batch_alter_table("report_excerpts") as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_excerpts_campaign_id"), ["campaign_id"])
+        batch_op.create_index(batch_op.f("ix_report_excerpts_token"), ["token"])
+        batch_op.create_index(batch_op.f("ix_report_excerpts_created_at"), ["created_at"])
+    op.create_table(
+        "report_sends",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("official_office", sa.String(length=100), nullable=False),
+        sa.Column("district_name", sa.String(length=200), nullable=False),
+        sa.Column("to_address", sa.String(length=254), nullable=False),
+        sa.Column("sent_by", sa.String(length=254), nullable=False),
+        sa.Column("letters", sa.Integer(), nullable=False),
+        sa.Column("signatures", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=40), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaigns.id"], name=op.f("fk_report_sends_campaign_id_campaigns")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_sends")),
+    )
+    with op.batch_alter_table("report_sends") as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_sends_campaign_id"), ["campaign_id"])
+
+
 def downgrade() -> None:
+    op.drop_table("report_sends")
+    op.drop_table("report_excerpts")
     op.drop_table("signature_districts")
     op.drop_table("signatures")
     op.drop_table("statements")
