@@ -194,6 +194,49 @@ def select_locale() -> str:
     return negotiate(request.accept_languages, current_app.config["LANGUAGE_LIST"])
 
 
+# Template variables that are counts: formatted for the locale. Other numbers (a year, hours)
+# are left as they are: "2026" must not become "2,026".
+COUNTS = frozenset({"num", "count", "total", "goal"})
+
+
+def _counts(variables: dict[str, Any]) -> dict[str, Any]:
+    from flask_babel import format_number
+
+    return {
+        key: format_number(value)
+        if key in COUNTS and isinstance(value, int) and not isinstance(value, bool)
+        else value
+        for key, value in variables.items()
+    }
+
+
+def _make_template_gettext() -> tuple[Any, Any]:
+    """Jinja's newstyle gettext and ngettext (escaping as they do), with counts formatted."""
+    from flask_babel import get_translations
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    @pass_context
+    def gettext(context: Any, string: str, /, **variables: Any) -> str:
+        text = get_translations().ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % _counts(variables)
+
+    @pass_context
+    def ngettext(context: Any, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        text = get_translations().ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % _counts(variables)
+
+    return gettext, ngettext
+
+
+_template_gettext, _template_ngettext = _make_template_gettext()
+
+
 def register(app: Any) -> None:
     """The language prefix, the switch's links for templates, and ``Vary: Accept-Language``."""
     from flask import g, request
@@ -208,6 +251,8 @@ def register(app: Any) -> None:
         return language_links(request, app.url_map, app.config["LANGUAGE_LIST"], current)
 
     app.jinja_env.globals["language_links"] = switch
+    # Counts in the locale's digits and separators ("1 000" in French), in every template.
+    app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext)
     app.jinja_env.globals["language_name"] = lambda tag: language_name(tag, str(get_locale()))
 
     @app.after_request

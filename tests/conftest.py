@@ -118,3 +118,14 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+# -- translations (issue 9) -----------------------------------------------------------------------
+
+
+def pytest_sessionstart(session) -> None:
+    """Build any .mo older than its .po (`make test` does too), so a bare `pytest` after a
+    translation was edited serves it."""
+    from tests.i18n_catalogues import compile_stale
+
+    compile_stale()
