@@ -131,6 +131,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(deliver.bp)
     app.register_blueprint(statement_views.bp)
+    from .views import api, embed  # issue 12: the JSON API and the embeddable page
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(embed.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

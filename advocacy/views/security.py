@@ -100,7 +100,9 @@ def register(app: Flask) -> None:
         headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
         )
-        if app.config["FRAME_ANCESTORS"].strip() == "'none'":
+        # Only where the policy in force forbids every frame: /embed/<slug> sets its own
+        # frame-ancestors (a campaign's partner sites), which X-Frame-Options cannot say.
+        if headers["Content-Security-Policy"].endswith("frame-ancestors 'none'"):
             headers.setdefault("X-Frame-Options", "DENY")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
