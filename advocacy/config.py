@@ -53,9 +53,14 @@ class Defaults:
     US_GEOCODER_URL = "https://geocoding.geo.census.gov/geocoder"
     US_GEOCODER_BENCHMARK = "Public_AR_Current"
     US_GEOCODER_VINTAGE = "Current_Current"
-    # Layer ids (or names) of the congressional and state legislative (upper, lower) districts
-    # in the vintage's TIGERweb map service; answers are read by layer name pattern.
-    US_GEOCODER_LAYERS = "54,56,58"
+    # Which vintage holds which Congress's districts: a lookup asks for the map of the Congress
+    # sitting today (by date, and the stored members must be of it), and refuses an answer of
+    # another Congress. From late 2026 Current_Current already has the 120th's map (elected in
+    # November 2026, sitting from 3 January 2027); ACS2025_Current has the 119th's.
+    US_GEOCODER_VINTAGES = "119=ACS2025_Current,120=Current_Current"
+    # Layers of the congressional and state legislative (upper, lower) districts. Layer ids
+    # differ between vintages, so "all" by default; answers are read by layer name pattern.
+    US_GEOCODER_LAYERS = "all"
     OPENSTATES_URL = "https://v3.openstates.org"
     OPENSTATES_KEY = ""
     US_LEGISLATORS_MAX_BYTES = 20 * 1024 * 1024  # the refresh command refuses larger files

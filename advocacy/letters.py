@@ -53,6 +53,7 @@ NESTING_MAX = 20  # depth of {% if %} and of expressions (Python's compiler has 
 # The merge fields, as organizers write them; nothing else can be printed or tested.
 FIELDS = (
     "official.name",
+    "official.salutation",
     "official.office",
     "official.district",
     "official.party",
@@ -155,6 +156,9 @@ def official_fields(official: Official) -> dict[str, str]:
     """The merge fields an organizer may use about the official."""
     return {
         "name": official.name,
+        # Issue 11: the greeting's name as their parliament suggests it ("Ms Abbott"), or
+        # first and last name (Represent); the name when the provider gives neither.
+        "salutation": official.greeting,
         "office": official.elected_office,
         "district": official.district_name,
         "party": official.party,

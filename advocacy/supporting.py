@@ -295,7 +295,11 @@ class SupporterPath:
                         self.cache.remember_failure(key)
                     raise
                 districts = result.extra.get("districts") or None
-                self.cache.store(self.cache.key(provider.name, postcode, districts), result)
+                # The address as the geocoder read it is for this page only, never stored.
+                kept = {k: v for k, v in result.extra.items() if k != "matched_address"}
+                self.cache.store(
+                    self.cache.key(provider.name, postcode, districts), replace(result, extra=kept)
+                )
                 return Looked(campaign.slug, postcode, districts), self._with_mine(
                     result, mine, postcode
                 )

@@ -13,6 +13,7 @@ from .cache import cached_lookup
 from .errors import (
     AddressNotFound,
     CivicError,
+    CongressMismatch,
     InvalidPostcode,
     PostcodeNotFound,
     PostcodeTerminated,
@@ -28,6 +29,7 @@ from .us import USProvider
 __all__ = [
     "AddressNotFound",
     "CivicError",
+    "CongressMismatch",
     "InvalidPostcode",
     "LookupResult",
     "Official",
@@ -80,6 +82,7 @@ def build_providers(
             benchmark=config["US_GEOCODER_BENCHMARK"],
             vintage=config["US_GEOCODER_VINTAGE"],
             layers=config["US_GEOCODER_LAYERS"],
+            vintages=config["US_GEOCODER_VINTAGES"],
             openstates_url=config["OPENSTATES_URL"],
             openstates_key=config["OPENSTATES_KEY"],
             ttl=config["LOOKUP_TTL"],

@@ -57,3 +57,19 @@ class UpstreamUnavailable(CivicError):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+
+
+class CongressMismatch(CivicError):
+    """The geocoder's congressional districts and the stored members of Congress are not of
+    the same Congress (a new map published before the new Congress sits, or members not
+    refreshed after it was sworn in): naming a member would be guessing, so nobody is named.
+    ``layer``, ``members`` and ``sitting`` are Congress numbers (None when unknown)."""
+
+    def __init__(self, layer: int | None, members: int | None, sitting: int) -> None:
+        super().__init__(
+            f"congressional districts of Congress {layer}, members of Congress {members}, "
+            f"Congress {sitting} sitting"
+        )
+        self.layer = layer
+        self.members = members
+        self.sitting = sitting

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,6 +30,14 @@ class Official:
     source: str = ""  # provider name, e.g. "represent"
     # True when the district contains the postal code's centre (Represent's centroid list).
     at_centroid: bool = True
+    # How a letter greets them, as their parliament or data set says it ("Ms Abbott",
+    # "Jane Smith"); "" when the provider gives nothing better than ``name``.
+    salutation: str = ""
+    # Where a letter can be posted (one line: the office's address as published), or "".
+    postal_address: str = ""
+    # Languages they prefer to be written in, as the provider lists them ("English", "French"
+    # for Represent's ``extra.preferred_languages``); empty when not said.
+    languages: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -57,7 +66,13 @@ class Official:
             fields["level"] = "other"
         if not isinstance(fields.get("at_centroid", True), bool):
             fields["at_centroid"] = True
+        fields["languages"] = _languages(fields.get("languages"))
         return cls(**fields)
+
+    @property
+    def greeting(self) -> str:
+        """Whom a letter's greeting names: the salutation, else the name."""
+        return self.salutation or self.name
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Official:
@@ -66,7 +81,26 @@ class Official:
         return cls.checked(**data)
 
 
-_TEXT_FIELDS = ("name", "elected_office", "body", "district_name", "district_id", "party", "source")
+_TEXT_FIELDS = (
+    "name",
+    "elected_office",
+    "body",
+    "district_name",
+    "district_id",
+    "party",
+    "source",
+    "salutation",
+    "postal_address",
+)
+_LANGUAGE = re.compile(r"[^\W\d_][^\W\d_-]{1,30}(?:-[A-Za-z]{2,8})?")
+
+
+def _languages(value: Any) -> tuple[str, ...]:
+    """At most five language names or tags, each one short word (anything else dropped)."""
+    if not isinstance(value, list | tuple):
+        return ()
+    found = [checks.text(v) for v in value if isinstance(v, str)]
+    return tuple(dict.fromkeys(v for v in found if _LANGUAGE.fullmatch(v)))[:5]
 
 
 @dataclass(frozen=True)

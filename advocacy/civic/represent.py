@@ -54,6 +54,31 @@ def _district_id(rep: dict[str, Any]) -> str:
     return parts[-1] if len(parts) >= 3 else ""
 
 
+def _postal(offices: Any) -> str:
+    """The legislature office's postal address (where letters to the member go) as one line,
+    its lines joined with commas; else the first office's; else ""."""
+    if not isinstance(offices, list):
+        return ""
+    found = [
+        (_text(o.get("type")) != "legislature", _text(", ".join(o["postal"].splitlines())))
+        for o in offices
+        if isinstance(o, dict) and isinstance(o.get("postal"), str) and o["postal"].strip()
+    ]
+    return min(found)[1][:300] if found else ""
+
+
+def _salutation(rep: dict[str, Any]) -> str:
+    """First and last name, for the greeting ("Dear Jane Smith"), when both are given."""
+    first, last = _text(rep.get("first_name")), _text(rep.get("last_name"))
+    return f"{first} {last}" if first and last else ""
+
+
+def _preferred_languages(rep: dict[str, Any]) -> list[str]:
+    extra = rep.get("extra") if isinstance(rep.get("extra"), dict) else {}
+    languages = extra.get("preferred_languages")
+    return languages if isinstance(languages, list) else []
+
+
 def parse_official(rep: Any, at_centroid: bool) -> Official | None:
     """One Represent representative, or None when it lacks a name or an office. Every value
     is checked (:meth:`Official.checked`): a hostile or broken answer gives clean officials."""
@@ -78,6 +103,9 @@ def parse_official(rep: Any, at_centroid: bool) -> Official | None:
         photo_url=rep.get("photo_url"),
         source=NAME,
         at_centroid=at_centroid,
+        salutation=_salutation(rep),
+        postal_address=_postal(rep.get("offices")),
+        languages=_preferred_languages(rep),
     )
 
 

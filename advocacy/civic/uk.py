@@ -55,6 +55,7 @@ class Contacts:
     email: str = ""
     phone: str = ""
     web_url: str = ""
+    postal_address: str = ""  # the parliamentary office's, never a constituency office's
 
 
 _text = checks.text
@@ -213,8 +214,8 @@ def _contact_rank(entry: dict[str, Any]) -> tuple[bool, bool]:
 
 
 def parse_contacts(data: Any, member_id: int) -> Contacts:
-    """A ``/api/Members/{id}/Contact`` body: the email, phone and web page to write through.
-    Postal addresses are never read."""
+    """A ``/api/Members/{id}/Contact`` body: the email, phone and web page to write through,
+    and the parliamentary office's postal address (constituency offices' are never read)."""
     if not isinstance(data, dict) or not isinstance(data.get("value"), list):
         raise UpstreamUnavailable("Members API answered unreadable contact details")
     entries = sorted((e for e in data["value"] if isinstance(e, dict)), key=_contact_rank)
@@ -226,7 +227,22 @@ def parse_contacts(data: Any, member_id: int) -> Contacts:
         if _text(e.get("type")).casefold() == "website"
     )
     web_url = next((w for w in websites if w), "") or MEMBER_CONTACT_PAGE.format(id=member_id)
-    return Contacts(email=email, phone=phone, web_url=web_url)
+    return Contacts(
+        email=email, phone=phone, web_url=web_url, postal_address=_office_address(entries)
+    )
+
+
+def _office_address(entries: list[dict[str, Any]]) -> str:
+    """The parliamentary office's postal address as one line ("House of Commons, London, SW1A
+    0AA"), for a letter by post; a constituency office's address is never read (it is often
+    a private one)."""
+    for entry in entries:
+        if _text(entry.get("type")).casefold() != "parliamentary office":
+            continue
+        lines = [_text(entry.get(f"line{n}")) for n in range(1, 6)] + [_text(entry.get("postcode"))]
+        if entry.get("isWebAddress") is not True and any(lines):
+            return ", ".join(line for line in lines if line)[:300]
+    return ""
 
 
 def parse_official(
@@ -249,6 +265,9 @@ def parse_official(
         photo_url=_web(member.get("thumbnailUrl")),
         source=NAME,
         at_centroid=constituency.at_centroid,
+        # "Ms Abbott": the name the House suggests for correspondence ("Dear Ms Abbott").
+        salutation=_text(member.get("nameAddressAs")),
+        postal_address=contacts.postal_address,
     )
 
 

@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from ..db import Database
 from ..models import USLegislator
 from . import checks, http
 from .cache import cached_lookup
-from .errors import AddressNotFound, UpstreamUnavailable
+from .errors import AddressNotFound, CongressMismatch, UpstreamUnavailable
 from .officials import LookupResult, Official
 from .postcodes import normalize_us
 
@@ -119,6 +119,11 @@ class Location:
     lat: float | None
     lng: float | None
     layer_errors: tuple[str, ...] = ()
+    # The Congress whose map the district comes from (the layer's name or CDSESSN), if said.
+    congress: int | None = None
+    # The address as the geocoder understood it, shown to the supporter on the page of this
+    # one request (never stored, cached or logged, like the address typed).
+    matched_address: str = ""
 
 
 _text = checks.text
@@ -238,7 +243,24 @@ def parse_match(match: Any) -> Location:
         lat=float(lat) if point_ok else None,
         lng=float(lng) if point_ok else None,
         layer_errors=layer_errors,
+        congress=_layer_congress(cd_layer[0], cd_records),
+        matched_address=_text(match.get("matchedAddress"))[:ADDRESS_MAX],
     )
+
+
+def _layer_congress(name: str, records: list[dict]) -> int | None:
+    """The Congress of a congressional district layer: its records' ``CDSESSN`` ("119"), else
+    the number in its name ("120th Congressional Districts"); None when neither says, or
+    when they disagree (then nothing can be trusted)."""
+    said = set()
+    for record in records:
+        session = _text(record.get("CDSESSN"))
+        if session.isdigit():
+            said.add(int(session))
+    match = _CD_LAYER.fullmatch(name.strip())
+    if match and match.group(1):
+        said.add(int(match.group(1)))
+    return said.pop() if len(said) == 1 else None
 
 
 def parse_geocoder(data: Any, postcode: str) -> Location:
@@ -277,6 +299,7 @@ class LegislatorRecord:
     url: str = ""
     contact_form: str = ""
     term_end: str = ""
+    address: str = ""  # the Washington office, for a letter by post
 
 
 def _full_name(name: Any) -> str:
@@ -324,6 +347,7 @@ def parse_legislator(entry: Any) -> LegislatorRecord | None:
         url=_web(term.get("url")),
         contact_form=_web(term.get("contact_form")),
         term_end=_text(term.get("end"))[:10],
+        address=_text(term.get("address"))[:300],
     )
 
 
@@ -417,6 +441,58 @@ def refresh_legislators(
     return records, skipped
 
 
+# -- which Congress ------------------------------------------------------------------------------
+
+
+def today() -> date:
+    """Today in UTC (a function, so that tests can name the day)."""
+    return datetime.now(UTC).date()
+
+
+def sitting_congress(day: date) -> int:
+    """The Congress sitting on ``day``: each sits two years from noon on 3 January of an odd
+    year (20th Amendment); the 119th from 2025-01-03 to 2027-01-03."""
+    year = day.year if (day.month, day.day) >= (1, 3) else day.year - 1
+    return (year - 1789) // 2 + 1
+
+
+def term_congress(term_end: str) -> int | None:
+    """The Congress a House term belongs to, from its end date ("2027-01-03": the 119th)."""
+    match = re.fullmatch(r"(\d{4})-\d{2}-\d{2}", term_end or "")
+    if match is None:
+        return None
+    return (int(match.group(1)) - 1789) // 2
+
+
+def stored_congress(db: Database) -> int | None:
+    """The Congress of the stored members: the one most of the House's current terms belong
+    to (senators' six-year terms span three Congresses and say nothing), or None."""
+    with db.reader() as session:
+        ends = list(
+            session.scalars(select(USLegislator.term_end).where(USLegislator.chamber == "rep"))
+        )
+    counts: dict[int, int] = {}
+    for end in ends:
+        number = term_congress(end)
+        if number is not None:
+            counts[number] = counts.get(number, 0) + 1
+    return max(counts, key=lambda n: (counts[n], n)) if counts else None
+
+
+def parse_vintages(value: str) -> dict[int, str]:
+    """``"119=ACS2025_Current,120=Current_Current"`` as {119: "ACS2025_Current", ...}: which
+    geocoder vintage holds which Congress's map (ValueError for anything else)."""
+    vintages: dict[int, str] = {}
+    for part in (value or "").split(","):
+        if not part.strip():
+            continue
+        number, _, vintage = part.partition("=")
+        if not number.strip().isdigit() or not re.fullmatch(r"[A-Za-z0-9_]{1,40}", vintage.strip()):
+            raise ValueError(f"not CONGRESS=VINTAGE: {part.strip()!r}")
+        vintages[int(number)] = vintage.strip()
+    return vintages
+
+
 def district_label(state: str, district: int) -> str:
     name = STATES[state][1] if state in STATES else state
     return f"{name} (at large)" if district == 0 else f"{name} {district}"
@@ -452,6 +528,7 @@ def congress_officials(db: Database, districts: Districts) -> list[Official]:
             phone=r.phone,
             # Members of Congress publish a web contact form rather than an email address.
             web_url=r.contact_form or r.url,
+            postal_address=r.address,
             source=NAME,
         )
         for r in senators
@@ -467,6 +544,7 @@ def congress_officials(db: Database, districts: Districts) -> list[Official]:
             party=r.party,
             phone=r.phone,
             web_url=r.contact_form or r.url,
+            postal_address=r.address,
             source=NAME,
         )
         for r in house
@@ -616,7 +694,8 @@ class USProvider:
         db: Database,
         benchmark: str = "Public_AR_Current",
         vintage: str = "Current_Current",
-        layers: str = "54,56,58",
+        layers: str = "all",
+        vintages: str = "",
         openstates_url: str = "https://v3.openstates.org",
         openstates_key: str = "",
         ttl: float = 86400,
@@ -630,6 +709,8 @@ class USProvider:
         self.benchmark = benchmark
         self.vintage = vintage
         self.layers = layers
+        # Which vintage has which Congress's map: the lookup asks for the sitting Congress's.
+        self.vintages = parse_vintages(vintages)
         self.openstates_url = openstates_url.rstrip("/")
         self.openstates_key = openstates_key
         self.ttl = ttl
@@ -657,7 +738,24 @@ class USProvider:
             districts = Districts.from_dict(districts)
         with http.deadline(self.deadline, self.timeout):
             if address is not None and address.strip():
-                location = self.locate(postcode, address)
+                if not has_legislators(self.db):
+                    raise UpstreamUnavailable(
+                        "no members of Congress stored: run `advocacy refresh-us-legislators`"
+                    )
+                sitting = self.congress_in_session()
+                location = self.locate(postcode, address, self.vintages.get(sitting))
+                if location.congress != sitting:
+                    # The map of another Congress (the next one's, published before it sits):
+                    # its district numbers would name the wrong member.
+                    log.error(
+                        "US lookup refused: the geocoder's congressional districts are of "
+                        "Congress %s, the members sitting of Congress %s (set "
+                        "ADVOCACY_US_GEOCODER_VINTAGES to the vintage with Congress %s's map)",
+                        location.congress,
+                        sitting,
+                        sitting,
+                    )
+                    raise CongressMismatch(location.congress, sitting, sitting)
                 districts = location.districts
                 if location.layer_errors:
                     log.warning(
@@ -671,15 +769,35 @@ class USProvider:
                 )
             officials = congress_officials(self.db, districts)
             state, status = self._state_legislators(districts, location)
+        extra = {"districts": districts.to_dict(), "state_legislators": status}
+        if location is not None and location.matched_address:
+            # For this request's page only: the lookup step leaves it out of what it stores.
+            extra["matched_address"] = location.matched_address
         return LookupResult(
             postcode=postcode,
             officials=tuple(officials + state),
             province=districts.state,
             source=NAME,
-            extra={"districts": districts.to_dict(), "state_legislators": status},
+            extra=extra,
         )
 
-    def locate(self, postcode: str, address: str) -> Location:
+    def congress_in_session(self) -> int:
+        """The Congress sitting today, when the stored members are of it; else
+        CongressMismatch (and a log line): members not refreshed since a new Congress was
+        sworn in, or a file of another Congress loaded."""
+        sitting = sitting_congress(today())
+        members = stored_congress(self.db)
+        if members != sitting:
+            log.error(
+                "US lookup refused: the stored members of Congress are of Congress %s, "
+                "Congress %s is sitting (run `advocacy refresh-us-legislators`)",
+                members,
+                sitting,
+            )
+            raise CongressMismatch(None, members, sitting)
+        return sitting
+
+    def locate(self, postcode: str, address: str, vintage: str | None = None) -> Location:
         """The districts of a street address (in the ZIP code's area), from the geocoder."""
         line = " ".join(address.split())[:ADDRESS_MAX]
         if postcode[:5] not in line:
@@ -687,7 +805,7 @@ class USProvider:
         params = {
             "address": line,
             "benchmark": self.benchmark,
-            "vintage": self.vintage,
+            "vintage": vintage or self.vintage,
             "layers": self.layers,
             "format": "json",
         }

@@ -119,6 +119,23 @@ def register(app: Flask) -> None:
             {"Retry-After": "5"},
         )
 
+    # -- issue 11: district maps and members of another Congress ---------------------------
+    @app.errorhandler(civic.CongressMismatch)
+    def congress_mismatch(_exc: civic.CongressMismatch):
+        # The provider logged the two Congress numbers; the page names nobody rather than
+        # the member of a district on the wrong map.
+        return _page(
+            503,
+            _("We cannot name your member of Congress right now"),
+            _(
+                "The district map we were given and the members of Congress we know of are not "
+                "of the same Congress. This happens around an election, until the new Congress "
+                "is sworn in and our list of members is brought up to date. Rather than name "
+                "the wrong person, we name nobody. Nothing you entered was recorded. Please "
+                "try again in a few days."
+            ),
+        )
+
     @app.errorhandler(civic.InvalidPostcode)
     def invalid_postcode(_exc: civic.InvalidPostcode):
         return _page(

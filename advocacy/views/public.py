@@ -162,7 +162,7 @@ def lookup(slug: str):
         return _postcode_page(campaign, form, 422)
     address = (form.address.data or "").strip()
     try:
-        looked, _result = supporter_path().look_up(campaign, form.postcode.data, address)
+        looked, result = supporter_path().look_up(campaign, form.postcode.data, address)
     except civic.InvalidPostcode:
         form.postcode.errors.append(postcode_message(campaign))
         return _postcode_page(campaign, form, 422)
@@ -173,6 +173,10 @@ def lookup(slug: str):
         form.address.errors.append(address_message(exc, address))
         return _postcode_page(campaign, form, 422)
     session["postcode"] = looked.to_session()
+    if result.extra.get("matched_address"):
+        # Issue 11: the address as the geocoder understood it, shown once on the next page
+        # (the encrypted cookie carries it that far), stored and logged nowhere.
+        flash(_("We found your address as: %(address)s", address=result.extra["matched_address"]))
     return redirect(url_for(".officials", slug=campaign.slug), code=303)
 
 

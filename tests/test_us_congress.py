@@ -1,0 +1,222 @@
+"""The right member of Congress through a redistribution (issue 11): the geocoder's map must
+be of the Congress now sitting, and the stored members of it too; otherwise nobody is named.
+
+Members: real entries of ``congress-legislators`` (June 2026, the 119th Congress). Geocoder
+bodies: the real answer's envelope with the layers of each vintage as public code quotes them
+(see tests/fixtures/us/README.md: the 119th's layers carry no CD119 field, only GEOID, BASENAME
+and CDSESSN; the 120th's carry CD120).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from html import unescape
+
+import pytest
+from sqlalchemy import text
+
+from advocacy import civic, create_app, models
+from advocacy.civic import us
+
+from .conftest import FIXTURES, test_config
+from .helpers import csrf_token
+
+GEOCODER = "https://geocoder.test/geocoder"
+GEOCODER_URL = f"{GEOCODER}/geographies/onelineaddress"
+MEMBERS_2026 = FIXTURES / "us" / "legislators-current-2026-06.json"
+SLUG = "us-congress"
+AUSTIN = "1100 Congress Ave, Austin, TX"
+
+
+def body(name: str) -> dict:
+    return json.loads((FIXTURES / "us" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def day(monkeypatch):
+    """Today, for the provider: 26 November 2026 (the 119th sits; the 120th is elected)."""
+    today = {"value": date(2026, 11, 26)}
+    monkeypatch.setattr(us, "today", lambda: today["value"])
+    return today
+
+
+@pytest.fixture
+def app(tmp_path, day):
+    app = create_app(test_config(tmp_path, US_GEOCODER_URL=GEOCODER))
+    runner = app.test_cli_runner()
+    for command in (["init-db"], ["refresh-us-legislators", str(MEMBERS_2026)]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 0, result.output
+    with app.extensions["advocacy_db"].write() as session:
+        row = models.Campaign(
+            slug=SLUG,
+            title="Write to Congress",
+            country="US",
+            provider="us",
+            target_offices=["Senator", "Representative"],
+            status="live",
+        )
+        session.add(row)
+        session.flush()
+        letter_id = {}
+        if hasattr(models, "Letter"):  # letters per language and group, when the model has them
+            letter = models.Letter(campaign_id=row.id, language="en")
+            session.add(letter)
+            session.flush()
+            letter_id = {"letter_id": letter.id}
+        session.add(
+            models.LetterTemplate(
+                campaign_id=row.id,
+                language="en",
+                version=1,
+                subject="About our policy",
+                body="Dear {{ official.name }},\n\nPlease act.\n",
+                **letter_id,
+            )
+        )
+    yield app
+    app.extensions["advocacy_db"].engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return app.extensions["advocacy_db"]
+
+
+def _provider(app) -> us.USProvider:
+    config = app.config
+    return us.USProvider(
+        GEOCODER,
+        civic.make_session(config),
+        timeout=1.0,
+        deadline=5.0,
+        db=app.extensions["advocacy_db"],
+        vintages=config["US_GEOCODER_VINTAGES"],
+    )
+
+
+def lookup_page(client, address: str = AUSTIN, zip_code: str = "78701"):
+    page = client.get(f"/c/{SLUG}/").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "postcode": zip_code, "address": address}
+    response = client.post(f"/c/{SLUG}/lookup", data=data, follow_redirects=True)
+    return response, unescape(response.get_data(as_text=True))
+
+
+# -- reading each vintage's layer ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "state", "cd", "congress"),
+    [
+        ("census-austin-119th", "TX", "37", 119),  # GEOID 4837, no CD119 field
+        ("census-austin-120th", "TX", "10", 120),  # CD120 "10"
+        ("census-dc-119th-delegate", "DC", "0", 119),  # the delegate: GEOID 1198
+        ("census-de-119th-atlarge", "DE", "0", 119),  # at large: GEOID 1000
+    ],
+)
+def test_each_vintage_gives_its_district_and_its_congress(fixture, state, cd, congress):
+    location = us.parse_geocoder(body(fixture), "00000")
+    assert (location.districts.state, location.districts.cd) == (state, cd)
+    assert location.congress == congress
+
+
+def test_a_layer_whose_name_and_cdsessn_disagree_has_no_congress():
+    data = body("census-austin-119th")
+    geographies = data["result"]["addressMatches"][0]["geographies"]
+    geographies["119th Congressional Districts"][0]["CDSESSN"] = "120"
+    assert us.parse_geocoder(data, "78701").congress is None
+
+
+@pytest.mark.parametrize(
+    ("day_", "congress"),
+    [
+        (date(2025, 1, 2), 118),
+        (date(2025, 1, 3), 119),
+        (date(2026, 11, 26), 119),
+        (date(2027, 1, 2), 119),
+        (date(2027, 1, 3), 120),
+    ],
+)
+def test_the_congress_sitting_changes_on_the_third_of_january(day_, congress):
+    assert us.sitting_congress(day_) == congress
+
+
+def test_the_stored_members_are_of_the_119th(db):
+    assert us.stored_congress(db) == 119
+
+
+# -- the wrong member of Congress ------------------------------------------------------------------
+
+
+def test_the_sitting_congress_map_names_doggett_not_mccaul(app, upstream):
+    upstream.get(GEOCODER_URL, json=body("census-austin-119th"))
+    result = _provider(app).lookup("78701", address=AUSTIN)
+    names = [o.name for o in result.officials]
+    assert names == ["John Cornyn", "Ted Cruz", "Lloyd Doggett"]
+    [request] = upstream.calls
+    # The 119th's map is asked for by its vintage, not the default (which has the 120th's).
+    assert "vintage=ACS2025_Current" in request.request.url
+    doggett = result.officials[-1]
+    assert doggett.district_name == "Texas 37"
+    assert doggett.postal_address == "2307 Rayburn House Office Building Washington DC 20515-0001"
+    assert doggett.phone == "202-225-4865"
+
+
+def test_the_next_congress_map_is_refused_and_logged(app, upstream, caplog):
+    # What the default vintage answers since the 120th's map was published (CD120 "10").
+    upstream.get(GEOCODER_URL, json=body("census-austin-120th"))
+    with pytest.raises(civic.CongressMismatch) as info, caplog.at_level(logging.ERROR):
+        _provider(app).lookup("78701", address=AUSTIN)
+    assert (info.value.layer, info.value.sitting) == (120, 119)
+    assert "Congress 120" in caplog.text and "Congress 119" in caplog.text
+    assert "Congress Ave" not in caplog.text  # the address is never logged
+
+
+def test_members_not_refreshed_after_the_new_congress_sits_are_refused(app, upstream, day):
+    day["value"] = date(2027, 1, 10)
+    with pytest.raises(civic.CongressMismatch) as info:
+        _provider(app).lookup("78701", address=AUSTIN)
+    assert (info.value.members, info.value.sitting) == (119, 120)
+    assert not upstream.calls  # refused before the address leaves the server
+
+
+def test_the_delegate_of_dc_and_an_at_large_member(app, upstream):
+    upstream.get(GEOCODER_URL, json=body("census-dc-119th-delegate"))
+    [norton] = _provider(app).lookup("20500", address="1600 Pennsylvania Ave NW").officials
+    assert norton.name == "Eleanor Holmes Norton"
+    assert norton.district_name == "District of Columbia (at large)"
+    upstream.replace("GET", GEOCODER_URL, json=body("census-de-119th-atlarge"))
+    result = _provider(app).lookup("19901", address="411 Legislative Ave, Dover")
+    assert [o.name for o in result.officials] == [
+        "Christopher A. Coons",
+        "Lisa Blunt Rochester",
+        "Sarah McBride",
+    ]
+
+
+# -- what the supporter sees ----------------------------------------------------------------------
+
+
+def test_the_page_names_doggett_and_shows_the_matched_address(app, client, upstream, db):
+    upstream.get(GEOCODER_URL, json=body("census-austin-119th"))
+    response, page = lookup_page(client)
+    assert response.status_code == 200
+    assert "Write to Lloyd Doggett" in page and "McCaul" not in page
+    assert "1100 CONGRESS AVE, AUSTIN, TX, 78701" in page  # the address as understood
+    assert "2307 Rayburn House Office Building" in page  # where to post a letter
+    # The matched address is shown, never stored.
+    with db.reader() as session:
+        for table in ("lookup_cache", "contact_actions"):
+            for row in session.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
+                assert "congress ave" not in repr(row).casefold()
+
+
+def test_the_page_refuses_clearly_when_the_maps_do_not_match(client, upstream, caplog):
+    upstream.get(GEOCODER_URL, json=body("census-austin-120th"))
+    response, page = lookup_page(client)
+    assert response.status_code == 503
+    assert "We cannot name your member of Congress right now" in page
+    assert "McCaul" not in page and "Doggett" not in page
+    assert "US lookup refused" in caplog.text
