@@ -146,7 +146,7 @@ def test_names_are_listed_only_when_the_signer_asks(app, db, represent):
         listed="y",
     )
     page = app.test_client().get(f"/c/{DEMO_SLUG}/").get_data(as_text=True)
-    assert "3 people have signed so far." in page and "Our goal is 1000." in page
+    assert "3 people have signed so far." in page and "Our goal is 1,000." in page
     assert "Ada Listed" in page and "C. W. M., Ottawa" in page
     assert "Bo Private" not in page and "Chen Wei Ming" not in page
 
