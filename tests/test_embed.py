@@ -200,3 +200,42 @@ def test_an_unknown_campaign_is_not_found(browser):
     answer = browser.get("/embed/no-such-campaign")
     assert answer.status_code == 404
     assert "<header" not in answer.get_data(as_text=True)
+
+
+# -- the campaign's settings page -------------------------------------------------------------
+
+
+def test_organizers_list_partner_sites_and_copy_the_snippet(app, client, runner, db):
+    from tests.admin_helpers import create_organizer, login
+    from tests.helpers import csrf_token
+
+    create_organizer(runner)
+    login(client)
+    campaign_id = campaign_by_slug(db, DEMO_SLUG).id
+    settings = f"/admin/campaigns/{campaign_id}/edit"
+    page = client.get(settings).get_data(as_text=True)
+    snippet = unescape(
+        re.search(r'<textarea id="embed-snippet"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    ).strip()
+    assert snippet.startswith(f'<iframe src="http://127.0.0.1:5000{BASE}?source=PARTNER-CODE"')
+
+    url = f"/admin/campaigns/{campaign_id}/partners/origins"
+    bad = client.post(url, data={"csrf_token": csrf_token(page), "origins": "partner.example/x"})
+    assert bad.status_code == 422
+    assert "is not a site address" in bad.get_data(as_text=True)
+    assert partners.origins(db, campaign_id) == []
+    saved = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(page),
+            "origins": "https://Partner.example/\nhttp://127.0.0.2:8080",
+        },
+    )
+    assert saved.status_code == 303
+    assert partners.origins(db, campaign_id) == ["https://partner.example", "http://127.0.0.2:8080"]
+    page = client.get(settings).get_data(as_text=True)
+    assert "https://partner.example\nhttp://127.0.0.2:8080" in unescape(page)
+    # Without the CSRF token nothing changes.
+    refused = client.post(url, data={"origins": ""})
+    assert refused.status_code == 400
+    assert partners.origins(db, campaign_id) == ["https://partner.example", "http://127.0.0.2:8080"]

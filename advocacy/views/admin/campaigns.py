@@ -183,3 +183,7 @@ def _fields(form: CampaignForm) -> dict:
         "server_delivery": bool(form.server_delivery.data),
         "goal": form.goal.data,
     }
+
+
+# Issue 12: the settings page's partner part (embed snippet, partner sites, API tokens).
+from . import partners as _partners  # noqa: E402,F401 - its routes register on bp
