@@ -83,7 +83,7 @@ class LetterForm(FlaskForm):
             SelectChoice(PostcodeShown.FULL, _l("My full postal code")),
             SelectChoice(PostcodeShown.PREFIX, _l("Only its first three characters")),
         ],
-        default=PostcodeShown.FULL,
+        default=PostcodeShown.PREFIX,
     )
     subject = StringField(
         _l("Subject"),

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from ... import campaigns, delivery
 from ...db import database
 from ...extensions import providers
-from . import bp
+from . import bp, display  # noqa: F401 - display registers the time and author filters
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 STATUS_LABELS = {
