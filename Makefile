@@ -40,7 +40,7 @@ run: demo
 serve: demo  ## gunicorn, threaded workers, no client address logged (docs/deploy.md)
 	$(BIN)/advocacy serve --bind $(BIND)
 
-test: install
+test: install e2e-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -75,3 +75,21 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis instance/*.db*
+
+# -- end-to-end tests and organizers (issue 14) -----------------------------------------------
+# axe-core for tests/e2e/test_accessibility.py, from npm (pinned in tests/e2e/package-lock.json,
+# injected into Chromium by the tests, never served to anyone). Without npm those tests skip.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+.PHONY: e2e-deps organizer
+
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error && touch $(AXE); \
+	else echo "npm not found: the accessibility tests will skip (apt-get install npm)"; fi
+
+e2e-deps: $(AXE)
+
+# make organizer EMAIL=you@example.org: an organizer account for `make run` (asks the password).
+organizer: db
+	@test -n "$(EMAIL)" || { echo "usage: make organizer EMAIL=you@example.org"; exit 2; }
+	$(BIN)/advocacy create-organizer "$(EMAIL)"
