@@ -32,14 +32,18 @@ def confirmation(
 
 
 def signature_confirmation(
-    sender: Sender, to: str, campaign_title: str, link: str, hours: int
+    sender: Sender, to: str, campaign_title: str, link: str, hours: int, my_data: str = ""
 ) -> EmailMessage:
     """The email asking a signer to confirm the address they gave for the campaign's news."""
     return mail.build_plain_message(
         to=to,
         subject=_("Confirm your email address: %(title)s", title=campaign_title),
         body=render_template(
-            "email/confirm_signature.txt", campaign_title=campaign_title, link=link, hours=hours
+            "email/confirm_signature.txt",
+            campaign_title=campaign_title,
+            link=link,
+            hours=hours,
+            my_data=my_data,
         ),
         from_address=sender.from_address,
         from_name=sender.from_name,
@@ -57,6 +61,18 @@ def office_report(sender: Sender, to: str, report) -> EmailMessage:
             district=report.office.district,
         ),
         body=render_template("email/office_report.txt", report=report),
+        from_address=sender.from_address,
+        from_name=sender.from_name,
+        domain=sender.domain,
+    )
+
+
+def my_data_link(sender: Sender, to: str, link: str, hours: int) -> EmailMessage:
+    """The link to the page where a supporter sees and deletes what is held with this address."""
+    return mail.build_plain_message(
+        to=to,
+        subject=_("Your data"),
+        body=render_template("email/my_data_link.txt", link=link, hours=hours),
         from_address=sender.from_address,
         from_name=sender.from_name,
         domain=sender.domain,

@@ -81,3 +81,82 @@ def test_unconfirmed_addresses_go_after_the_confirmation_window(app, db, runner,
 def test_purge_needs_a_retention(runner):
     assert runner.invoke(args=["purge"]).exit_code != 0
     assert runner.invoke(args=["purge", "--older-than", "0"]).exit_code != 0
+
+
+# -- a supporter sees and deletes their own data, from a link sent to their address ------------
+
+
+def test_a_signer_sees_and_deletes_their_data_from_a_link_sent_to_their_address(
+    tmp_path, represent
+):
+    import re
+
+    from .helpers import csrf_token, hidden
+    from .smtp import SmtpServer
+    from .test_statement import make_app
+
+    with SmtpServer() as smtp:
+        app = make_app(
+            tmp_path,
+            SMTP_URL=smtp.url,
+            MAIL_FROM="news@advocacy.example",
+            PUBLIC_URL="https://advocacy.example",
+        )
+        db = app.extensions["advocacy_db"]
+        represent.add("K1P5G4")
+        sign(
+            app.test_client(),
+            postcode="K1P 5G4",
+            display="name",
+            name="Wei Chen",
+            listed="y",
+            email="wei@example.org",
+            updates="y",
+        )
+        before = _counts(db)
+        assert "/my-data" in smtp.inbox.messages[0].message.get_content()
+        client = app.test_client()
+
+        def ask(address):
+            page = client.get("/my-data").get_data(as_text=True)
+            return client.post(
+                "/my-data",
+                data={
+                    "csrf_token": csrf_token(page),
+                    "started": hidden(page, "started"),
+                    "email": address,
+                },
+            )
+
+        # An address we hold nothing for gets the same answer, and no email.
+        other = ask("nobody@example.org")
+        assert other.status_code == 200 and "If we hold anything" in other.get_data(as_text=True)
+        assert len(smtp.inbox.messages) == 1
+        mine = ask("Wei@example.org")
+        assert "If we hold anything" in mine.get_data(as_text=True)
+        [_, message] = smtp.inbox.messages
+        assert message.recipients == ["Wei@example.org"]
+        link = re.search(r"https://advocacy\.example(/my-data/\S+)", message.message.get_content())
+        page = client.get(link.group(1)).get_data(as_text=True)
+        assert "wei@example.org" in page and "Wei Chen" in page
+        gone = client.post(
+            link.group(1), data={"csrf_token": csrf_token(page)}, follow_redirects=True
+        )
+        assert "Nothing: we hold no data with this address." in gone.get_data(as_text=True)
+        with db.reader() as session:
+            row = session.scalar(select(Signature))
+        assert (row.email, row.shown_as, row.listed) == ("", "", False)
+        assert _counts(db) == before  # still counted
+        assert client.get("/my-data/forged").status_code == 410
+
+
+def test_the_data_request_form_refuses_robots(client, db):
+    from .helpers import csrf_token, hidden
+
+    page = client.get("/my-data").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "started": hidden(page, "started")}
+    assert (
+        client.post("/my-data", data={**data, "email": "a@example.org", "website": "x"}).status_code
+        == 422
+    )
+    assert client.post("/my-data", data={"email": "a@example.org"}).status_code == 400

@@ -294,7 +294,10 @@ def _send_confirmation(campaign: Campaign, signature_id: int, address: str) -> b
     token = statement.confirm_token(config["SECRET_KEY"], signature_id)
     link = _public_url(".confirm", slug=campaign.slug, token=token)
     hours = max(1, config["CONFIRM_TTL"] // 3600)
-    message = notices.signature_confirmation(sender, address, campaign.title, link, hours)
+    my_data = _public_url("privacy.ask")
+    message = notices.signature_confirmation(
+        sender, address, campaign.title, link, hours, my_data
+    )
     try:
         mail.send(sender.smtp, message, sender.from_address, [address])
     except mail.SmtpError:
