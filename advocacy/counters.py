@@ -1,9 +1,9 @@
 """The counter tables behind the tallies (``TallyCounter``).
 
-A contact adds one to six counters (one per dimension: district, official, level, source,
-method, wording) for its campaign and UTC day, in the transaction that logs it
-(``actions.record_contact``). Counts by day and totals are sums of the "level" counters.
-``rebuild`` recounts them from ``contact_actions`` (after a bulk import or a purge);
+A contact adds one to twelve counters (one per dimension: district, official, level, source,
+method, wording, for its campaign and UTC day, and the same for all time), in the transaction
+that logs it (``actions.record_contact``). Counts by day and totals are sums of the "level"
+counters. ``rebuild`` recounts them from ``contact_actions`` (after a bulk import or a purge);
 ``advocacy rebuild-tallies`` runs it. tallies.py reads them.
 
 Below actions.py and tallies.py: it imports only the models and the database.
@@ -33,6 +33,10 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
 }
 # The dimension whose counters, summed, give counts by day and totals.
 DAY_DIMENSION = "level"
+# Each dimension is also counted for all time (dimension "district:all"...), on this day, so
+# that an all-time table reads one row per value instead of one per value and day.
+ALL_TIME = ":all"
+ALL_TIME_DAY = date(1, 1, 1)
 _KEY = ("campaign_id", "dimension", "day", "value1", "value2", "value3")
 
 
@@ -86,17 +90,18 @@ def counter_rows(campaign_id: int, day: date, fields: Mapping[str, object]) -> l
     rows = []
     for dimension, names in DIMENSIONS.items():
         values = [_value(name, fields) for name in names] + ["", ""]
-        rows.append(
-            {
-                "campaign_id": campaign_id,
-                "dimension": dimension,
-                "day": day,
-                "value1": values[0],
-                "value2": values[1],
-                "value3": values[2],
-                "count": 1,
-            }
-        )
+        for name, on in ((dimension, day), (dimension + ALL_TIME, ALL_TIME_DAY)):
+            rows.append(
+                {
+                    "campaign_id": campaign_id,
+                    "dimension": name,
+                    "day": on,
+                    "value1": values[0],
+                    "value2": values[1],
+                    "value3": values[2],
+                    "count": 1,
+                }
+            )
     return rows
 
 
@@ -138,10 +143,17 @@ def _column(name: str):
     return getattr(ContactAction, name)
 
 
-def _recount(dimension: str, campaign_id: int | None):
+def _recount(dimension: str, campaign_id: int | None, all_time: bool):
     columns = [_column(name) for name in DIMENSIONS[dimension]]
-    day = utc_day(ContactAction.created_at)
     blanks = [literal_column("''")] * (3 - len(columns))
+    if all_time:
+        # A fixed date, written as SQL text: not part of GROUP BY (PostgreSQL refuses
+        # constants there).
+        day, grouped = literal_column(f"'{ALL_TIME_DAY.isoformat()}'"), []
+        dimension += ALL_TIME
+    else:
+        day = utc_day(ContactAction.created_at)
+        grouped = [day]
     query = select(
         ContactAction.campaign_id,
         # A fixed name from DIMENSIONS, never data.
@@ -150,7 +162,7 @@ def _recount(dimension: str, campaign_id: int | None):
         *columns,
         *blanks,
         func.count(),
-    ).group_by(ContactAction.campaign_id, day, *columns)
+    ).group_by(ContactAction.campaign_id, *grouped, *columns)
     if campaign_id is not None:
         query = query.where(ContactAction.campaign_id == campaign_id)
     return insert(TallyCounter).from_select([*_KEY, "count"], query)
@@ -169,7 +181,8 @@ def rebuild(db: Database, campaign_id: int | None = None) -> int:
             cleared = cleared.where(TallyCounter.campaign_id == campaign_id)
         session.execute(cleared)
         for dimension in DIMENSIONS:
-            session.execute(_recount(dimension, campaign_id))
+            for all_time in (False, True):
+                session.execute(_recount(dimension, campaign_id, all_time))
         counted = select(func.count()).select_from(TallyCounter)
         if campaign_id is not None:
             counted = counted.where(TallyCounter.campaign_id == campaign_id)

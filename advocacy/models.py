@@ -313,7 +313,8 @@ class TallyCounter(Base):
     __tablename__ = "tally_counters"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
-    dimension: Mapped[str] = mapped_column(String(10), primary_key=True)
+    # "district"..., or "district:all" for all time (then ``day`` is 0001-01-01).
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     # The dimension's values (tallies.COLUMNS), "" where it has fewer than three.
     value1: Mapped[str] = mapped_column(String(200), primary_key=True)

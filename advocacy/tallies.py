@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import chain
 
 from sqlalchemy import func, select
@@ -165,8 +166,12 @@ def parse_sort(raw: str | None, by: str) -> Sort:
     return Sort(key, direction == "desc")
 
 
+@lru_cache(maxsize=65536)
 def _name_key(text: str) -> tuple[str, str]:
-    """Sort names the way a reader expects: case and accents do not matter first."""
+    """Sort names the way a reader expects: case and accents do not matter first. Cached:
+    the same district names are sorted on every page."""
+    if text.isascii():
+        return (text.casefold(), text)
     plain = "".join(
         c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
     ).casefold()
@@ -263,6 +268,13 @@ def _counted(statement, campaign_id: int, period: Period):
     return statement
 
 
+def _dimension(by: str, period: Period) -> str:
+    """The counters to read: all-time ones when the period is open on both sides."""
+    if period.start is None and period.end is None:
+        return by + counters.ALL_TIME
+    return by
+
+
 def _counter_values(by: str, raw: tuple) -> tuple[str, ...]:
     if by == "wording":
         return (WORDING[{"1": True, "0": False}.get(raw[0])],)
@@ -279,7 +291,7 @@ def _tally(session, campaign_id: int, by: str, period: Period, sort: Sort) -> Ta
         group = [TallyCounter.value1, TallyCounter.value2, TallyCounter.value3][
             : len(counters.DIMENSIONS[by])
         ]
-        dimension = by
+        dimension = _dimension(by, period)
     statement = _counted(
         select(*group, func.sum(TallyCounter.count))
         .where(TallyCounter.dimension == dimension)
@@ -329,7 +341,7 @@ def total(db: Database, campaign_id: int, period: Period | None = None) -> int:
     with db.reader() as session:
         statement = _counted(
             select(func.sum(TallyCounter.count)).where(
-                TallyCounter.dimension == counters.DAY_DIMENSION
+                TallyCounter.dimension == _dimension(counters.DAY_DIMENSION, period or Period())
             ),
             campaign_id,
             period or Period(),

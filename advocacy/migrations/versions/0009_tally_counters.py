@@ -1,6 +1,7 @@
 """Counters for the tallies (issue 13): ``tally_counters`` holds, per campaign, UTC day and
 value of each dimension (district, official, level, source, method, wording), how many contacts
-were logged, so that a tally reads a few hundred rows instead of every contact. The upgrade
+were logged (and per value for all time: dimension "district:all"..., day 0001-01-01), so
+that a tally reads a few hundred rows instead of every contact. The upgrade
 fills it from the contacts already logged (the same recount as ``advocacy rebuild-tallies``).
 
 Revision ID: 0009
@@ -67,7 +68,7 @@ def upgrade() -> None:
     op.create_table(
         "tally_counters",
         sa.Column("campaign_id", sa.Integer(), nullable=False),
-        sa.Column("dimension", sa.String(length=10), nullable=False),
+        sa.Column("dimension", sa.String(length=16), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("value1", sa.String(length=200), nullable=False),
         sa.Column("value2", sa.String(length=200), nullable=False),
@@ -88,19 +89,24 @@ def upgrade() -> None:
             name=op.f("pk_tally_counters"),
         ),
     )
-    day = _utc_day(op.get_bind().dialect.name)
+    daily = _utc_day(op.get_bind().dialect.name)
+    all_time = sa.literal_column("'0001-01-01'")  # counters.ALL_TIME_DAY
     for dimension, values in _dimensions().items():
-        # Literal columns (fixed names, never data): PostgreSQL must see the same expressions
-        # in SELECT and GROUP BY, and refuses a constant in GROUP BY.
-        counted = sa.select(
-            _actions.c.campaign_id,
-            sa.literal_column(f"'{dimension}'"),
-            day,
-            *values,
-            *[_BLANK] * (3 - len(values)),
-            sa.func.count(),
-        ).group_by(_actions.c.campaign_id, day, *values)
-        op.execute(sa.insert(_counters).from_select([c.name for c in _counters.c], counted))
+        for name, day, grouped in (
+            (dimension, daily, [daily]),
+            (f"{dimension}:all", all_time, []),
+        ):
+            # Literal columns (fixed names, never data): PostgreSQL must see the same
+            # expressions in SELECT and GROUP BY, and refuses a constant in GROUP BY.
+            counted = sa.select(
+                _actions.c.campaign_id,
+                sa.literal_column(f"'{name}'"),
+                day,
+                *values,
+                *[_BLANK] * (3 - len(values)),
+                sa.func.count(),
+            ).group_by(_actions.c.campaign_id, *grouped, *values)
+            op.execute(sa.insert(_counters).from_select([c.name for c in _counters.c], counted))
 
 
 def downgrade() -> None:
