@@ -179,6 +179,13 @@ class Composed:
     proof: str
 
 
+def officials_changed(campaign: Campaign) -> datetime | None:
+    """When the campaign's officials last changed (an election; the organizer sets the day):
+    lookups stored before it are fetched again, never served (issue 11)."""
+    day = campaign.officials_changed_on
+    return datetime.combine(day, datetime.min.time(), UTC) if day else None
+
+
 def contact_method(official: civic.Official) -> ContactMethod:
     """How a supporter reaches this official themselves."""
     if official.email:
@@ -303,7 +310,9 @@ class SupporterPath:
                 return Looked(campaign.slug, postcode, districts), self._with_mine(
                     result, mine, postcode
                 )
-            result = self.cache.fetch(key, lambda: provider.lookup(postcode))
+            result = self.cache.fetch(
+                key, lambda: provider.lookup(postcode), not_before=officials_changed(campaign)
+            )
         except civic.UpstreamUnavailable as exc:
             return Looked(campaign.slug, postcode), self._with_mine(None, mine, postcode, exc)
         return Looked(campaign.slug, postcode), self._with_mine(result, mine, postcode)
@@ -321,7 +330,7 @@ class SupporterPath:
             )
         name = self.provider(campaign).name
         key = self.cache.key(name, looked.postcode, looked.districts)
-        result = self.cache.read(key)
+        result = self.cache.read(key, not_before=officials_changed(campaign))
         if result is not None:
             return self._with_mine(result, mine, looked.postcode)
         failure = self.cache.remembered_failure(key)

@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from ..db import Database
-from . import http
+from . import freshness, http
 from .cache import cached_lookup
 from .errors import (
     AddressNotFound,
@@ -40,6 +40,7 @@ __all__ = [
     "UpstreamUnavailable",
     "build_providers",
     "cached_lookup",
+    "freshness",
     "make_session",
 ]
 

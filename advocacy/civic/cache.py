@@ -128,16 +128,23 @@ class LookupCache:
         with self.db.reader() as session:
             return session.get(LookupCacheEntry, key)
 
-    def _usable(self, entry: LookupCacheEntry | None, now: datetime) -> LookupResult | None:
+    def _usable(
+        self, entry: LookupCacheEntry | None, now: datetime, not_before: datetime | None = None
+    ) -> LookupResult | None:
         if entry is None or not entry.payload or now - entry.fetched_at >= self.stale_max:
+            return None
+        if not_before is not None and entry.fetched_at < not_before:
+            # Fetched before the officials changed (an election): not served, even stale.
             return None
         stale = now - entry.fetched_at >= self.ttl
         return LookupResult.from_dict(
             json.loads(entry.payload), stale=stale, fetched_at=entry.fetched_at.isoformat()
         )
 
-    def _fresh(self, entry: LookupCacheEntry | None, now: datetime) -> LookupResult | None:
-        result = self._usable(entry, now)
+    def _fresh(
+        self, entry: LookupCacheEntry | None, now: datetime, not_before: datetime | None = None
+    ) -> LookupResult | None:
+        result = self._usable(entry, now, not_before)
         return result if result is not None and not result.stale else None
 
     def _failure(self, entry: LookupCacheEntry | None, now: datetime) -> RememberedFailure | None:
@@ -148,10 +155,11 @@ class LookupCache:
             retry_after=(entry.failed_until - now).total_seconds(),
         )
 
-    def read(self, key: str) -> LookupResult | None:
-        """The stored answer (marked stale when older than the TTL), or None. Never calls an
+    def read(self, key: str, not_before: datetime | None = None) -> LookupResult | None:
+        """The stored answer (marked stale when older than the TTL), or None (also when it
+        was fetched before ``not_before``: the officials changed since). Never calls an
         upstream."""
-        return self._usable(self._entry(key), _now())
+        return self._usable(self._entry(key), _now(), not_before)
 
     def remembered_failure(self, key: str) -> RememberedFailure | None:
         """The upstream's recent failure for this key, while it is remembered."""
@@ -159,24 +167,30 @@ class LookupCache:
 
     # -- the one path that calls an upstream ---------------------------------------------
 
-    def fetch(self, key: str, call: Callable[[], LookupResult]) -> LookupResult:
+    def fetch(
+        self,
+        key: str,
+        call: Callable[[], LookupResult],
+        not_before: datetime | None = None,
+    ) -> LookupResult:
         """The answer for ``key``: fresh from the cache, or from ``call()`` (one call per key
-        at a time), or stale when the upstream fails."""
+        at a time), or stale when the upstream fails. An answer fetched before
+        ``not_before`` (the day a campaign's officials changed) is neither fresh nor stale."""
         now = _now()
         entry = self._entry(key)
-        fresh = self._fresh(entry, now)
+        fresh = self._fresh(entry, now, not_before)
         if fresh is not None:
             return fresh
         if not self._locks.acquire(key, self.wait):
             # Someone else's lookup of the same code is still waiting for the upstream.
-            stale = self._usable(self._entry(key), _now())
+            stale = self._usable(self._entry(key), _now(), not_before)
             if stale is not None:
                 return stale
             raise UpstreamUnavailable("waited for another lookup of the same key")
         try:
             now = _now()
             entry = self._entry(key)  # another thread may have answered meanwhile
-            fresh = self._fresh(entry, now)
+            fresh = self._fresh(entry, now, not_before)
             if fresh is not None:
                 return fresh
             failure = self._failure(entry, now)
@@ -190,7 +204,7 @@ class LookupCache:
                 else:
                     self.store(key, result)
                     return self.read(key) or result
-            stale = self._usable(entry, now)
+            stale = self._usable(entry, now, not_before)
             if stale is not None:
                 return LookupResult.from_dict(
                     stale.to_dict(), stale=True, fetched_at=stale.fetched_at

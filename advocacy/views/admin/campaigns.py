@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import (
     BooleanField,
+    DateField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -21,7 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ... import campaigns, delivery
+from ... import campaigns, civic, delivery
 from ...db import database
 from ...extensions import providers
 from . import bp, display  # noqa: F401 - display registers the time and author filters
@@ -102,6 +103,8 @@ class CampaignForm(FlaskForm):
         _l("Goal (number of letters, optional)"),
         validators=[Optional(), NumberRange(min=1, max=100_000_000)],
     )
+    # Issue 11: after an election, lookups stored before this day are fetched again.
+    officials_changed_on = DateField(_l("Officials changed on (optional)"), validators=[Optional()])
 
 
 def _providers() -> dict:
@@ -166,6 +169,7 @@ def _campaign_page(campaign, saved_message: str):
         campaign=campaign,
         deliveries=delivery.status_counts(database(), campaign.id) if campaign else {},
         smtp=bool(current_app.config["SMTP_URL"]),
+        data_age=civic.freshness.data_age(database(), campaign.provider) if campaign else None,
     ), status
 
 
@@ -182,6 +186,7 @@ def _fields(form: CampaignForm) -> dict:
         "target_mode": form.target_mode.data,
         "server_delivery": bool(form.server_delivery.data),
         "goal": form.goal.data,
+        "officials_changed_on": form.officials_changed_on.data,
     }
 
 
