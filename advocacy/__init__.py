@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     """The supporters' pages, the email-delivery pages and the organizers' pages."""
     from .views import admin, deliver, public, security
     from .views import privacy as privacy_views  # issue 10
+    from .views import scorecard as scorecard_views  # issue 10
     from .views import statement as statement_views  # issue 10
 
     security.guard_requests(app)  # before any route: bounded <int:...>, bad Host -> 400
@@ -133,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deliver.bp)
     app.register_blueprint(statement_views.bp)
     app.register_blueprint(privacy_views.bp)
+    app.register_blueprint(scorecard_views.bp)
     from .views import api, embed  # issue 12: the JSON API and the embeddable page
 
     app.register_blueprint(api.bp)

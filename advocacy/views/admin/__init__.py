@@ -56,4 +56,4 @@ def require_login():
 
 
 from . import auth, campaigns, deliveries, letters, tallies, targets  # noqa: E402,F401 - routes register on bp
-from . import reports, statement  # noqa: E402,F401 - issue 10
+from . import positions, reports, statement  # noqa: E402,F401 - issue 10
