@@ -139,6 +139,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(embed.bp)
+    from .views import about  # issue 14: who runs a campaign, its privacy page
+
+    app.register_blueprint(about.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -461,3 +461,20 @@ class ReportSend(Base):
     signatures: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(40), default="sent")
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- who runs a campaign (issue 14) ---------------------------------------------------------------
+
+
+class CampaignContact(Base):
+    """Who runs a campaign, how to reach them, and its privacy page, as organizers set them.
+    An empty privacy text means the page the app generates from the actual settings."""
+
+    __tablename__ = "campaign_contacts"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    organizer_name: Mapped[str] = mapped_column(String(200), default="")
+    contact: Mapped[str] = mapped_column(String(254), default="")  # an email address or a URL
+    privacy_text: Mapped[str] = mapped_column(Text, default="")  # Markdown; "" = generated
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(254), nullable=True)

@@ -4,8 +4,8 @@ Revision ID: 0013
 Revises: 0012
 """
 
-import sqlalchemy as sa  # noqa: F401 - used once the migration has content
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0013"
 down_revision = "0012"
@@ -14,8 +14,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "campaign_contacts",
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("organizer_name", sa.String(length=200), nullable=False),
+        sa.Column("contact", sa.String(length=254), nullable=False),
+        sa.Column("privacy_text", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=254), nullable=True),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaigns.id"]),
+        sa.PrimaryKeyConstraint("campaign_id"),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("campaign_contacts")

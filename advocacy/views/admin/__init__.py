@@ -57,3 +57,4 @@ def require_login():
 
 from . import auth, campaigns, deliveries, letters, tallies, targets  # noqa: E402,F401 - routes register on bp
 from . import positions, reports, statement  # noqa: E402,F401 - issue 10
+from . import about  # noqa: E402,F401 - issue 14: who runs a campaign, its privacy page
