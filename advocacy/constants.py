@@ -64,3 +64,20 @@ class SignatureDisplay(StrEnum):
     NAME = "name"
     INITIALS = "initials"  # initials and city: "J. D., Toronto"
     ANONYMOUS = "anonymous"  # only where the organizer allows it; never listed
+
+
+class Position(StrEnum):
+    """An official's position on a campaign's ask, as reported or recorded."""
+
+    SUPPORTS = "supports"
+    OPPOSES = "opposes"
+    NON_COMMITTAL = "non_committal"
+    NO_REPLY = "no_reply"  # no answer after some weeks
+
+
+class ExcerptStatus(StrEnum):
+    """Where a reply's excerpt stands: nothing is public before an organizer approves it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"

@@ -478,3 +478,48 @@ class CampaignContact(Base):
     privacy_text: Mapped[str] = mapped_column(Text, default="")  # Markdown; "" = generated
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+
+
+# -- issue 10 (continued): replies and positions -------------------------------------------------
+
+
+class ReplyReport(Base):
+    """A supporter's report of an official's answer to their letter: whether they replied,
+    the position, and an optional excerpt (public only once an organizer approves it). One
+    per browser and official (``reporter_key``, a keyed hash); nothing names the supporter."""
+
+    __tablename__ = "reply_reports"
+    __table_args__ = (UniqueConstraint("campaign_id", "reporter_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    reporter_key: Mapped[str] = mapped_column(String(64))
+    official_name: Mapped[str] = mapped_column(String(200))
+    official_office: Mapped[str] = mapped_column(String(100))
+    district_name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(40), default="")  # province or state
+    replied: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[str] = mapped_column(String(20))
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    excerpt_status: Mapped[str] = mapped_column(String(10), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class OfficialPosition(Base):
+    """An official's public position as an organizer recorded it, with its source (a speech,
+    a vote, a statement). The newest per office is the one shown."""
+
+    __tablename__ = "official_positions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    official_name: Mapped[str] = mapped_column(String(200))
+    official_office: Mapped[str] = mapped_column(String(100))
+    district_name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20), default="")
+    position: Mapped[str] = mapped_column(String(20))
+    source_url: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    recorded_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -93,7 +93,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_signature_districts_signature_id"), ["signature_id"])
         batch_op.create_index(batch_op.f("ix_signature_districts_campaign_id"), ["campaign_id"])
 
-
     op.create_table(
         "report_excerpts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -135,8 +134,59 @@ def upgrade() -> None:
     with op.batch_alter_table("report_sends") as batch_op:
         batch_op.create_index(batch_op.f("ix_report_sends_campaign_id"), ["campaign_id"])
 
+    op.create_table(
+        "reply_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("reporter_key", sa.String(length=64), nullable=False),
+        sa.Column("official_name", sa.String(length=200), nullable=False),
+        sa.Column("official_office", sa.String(length=100), nullable=False),
+        sa.Column("district_name", sa.String(length=200), nullable=False),
+        sa.Column("level", sa.String(length=20), nullable=False),
+        sa.Column("region", sa.String(length=40), nullable=False),
+        sa.Column("replied", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.String(length=20), nullable=False),
+        sa.Column("excerpt", sa.Text(), nullable=False),
+        sa.Column("excerpt_status", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaigns.id"], name=op.f("fk_reply_reports_campaign_id_campaigns")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reply_reports")),
+        sa.UniqueConstraint(
+            "campaign_id", "reporter_key", name=op.f("uq_reply_reports_campaign_id")
+        ),
+    )
+    with op.batch_alter_table("reply_reports") as batch_op:
+        batch_op.create_index(batch_op.f("ix_reply_reports_campaign_id"), ["campaign_id"])
+        batch_op.create_index(batch_op.f("ix_reply_reports_created_at"), ["created_at"])
+    op.create_table(
+        "official_positions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("official_name", sa.String(length=200), nullable=False),
+        sa.Column("official_office", sa.String(length=100), nullable=False),
+        sa.Column("district_name", sa.String(length=200), nullable=False),
+        sa.Column("level", sa.String(length=20), nullable=False),
+        sa.Column("position", sa.String(length=20), nullable=False),
+        sa.Column("source_url", sa.String(length=500), nullable=False),
+        sa.Column("note", sa.String(length=500), nullable=False),
+        sa.Column("recorded_by", sa.String(length=254), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaigns.id"],
+            name=op.f("fk_official_positions_campaign_id_campaigns"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_official_positions")),
+    )
+    with op.batch_alter_table("official_positions") as batch_op:
+        batch_op.create_index(batch_op.f("ix_official_positions_campaign_id"), ["campaign_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("official_positions")
+    op.drop_table("reply_reports")
     op.drop_table("report_sends")
     op.drop_table("report_excerpts")
     op.drop_table("signature_districts")

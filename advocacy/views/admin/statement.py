@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ... import campaigns, statement
@@ -55,7 +56,7 @@ def statement_page(campaign_id: int):
             "list_signers": newest.list_signers if newest else False,
         }
     )
-    form.language.choices = [(tag, tag) for tag in languages]
+    form.language.choices = [SelectChoice(tag, tag) for tag in languages]
     status = 200
     if form.validate_on_submit():
         try:
