@@ -7,8 +7,9 @@ writes in ``BEGIN IMMEDIATE`` transactions (a deferred read-then-write would fai
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from flask import current_app
 from sqlalchemy import Engine, create_engine, event
@@ -59,11 +60,20 @@ class Database:
         self.writer = sessionmaker(
             self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False
         )
+        self._write_lock: AbstractContextManager = (
+            threading.RLock() if url.startswith("sqlite") else nullcontext()
+        )
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction, committed when the block ends (rolled back on error)."""
-        with self.writer() as session, session.begin():
+        """A write transaction, committed when the block ends (rolled back on error).
+
+        On SQLite, the writers of this process queue on a lock before ``BEGIN IMMEDIATE``:
+        one database lock at a time, so threads wait in line instead of in SQLite's busy
+        handler (which sleeps and retries, and under load wasted most of a worker's time
+        there). Re-entrant, so a write inside a write in one thread fails as before instead
+        of waiting for itself."""
+        with self._write_lock, self.writer() as session, session.begin():
             yield session
 
 

@@ -661,3 +661,46 @@ class SupporterPath:
         campaign wrote none, the one letter_for falls back to)."""
         version = campaigns.letter_version(self.db, resolved.campaign, language, resolved.official)
         return replace(resolved, version=version)
+
+    # the exact district from a street address (issue 11)
+
+    def offers_exact(self, campaign: Campaign, result: civic.LookupResult) -> bool:
+        """Whether the supporter may settle a postal code that crosses a boundary with their
+        street address (the provider can, and the list is ambiguous and not exact yet)."""
+        if campaign.target_mode == TargetMode.DIRECTORY:
+            return False
+        provider = self.providers.get(campaign.provider)
+        return bool(
+            provider is not None
+            and provider.exact_by_address
+            and result.ambiguous
+            and not result.extra.get("exact")
+        )
+
+    def look_up_exact(
+        self, campaign: Campaign, looked: Looked | None, address: str
+    ) -> tuple[Looked, civic.LookupResult]:
+        """The lookup step for an address: the officials whose districts contain the point of
+        the supporter's street address, in the postal code they looked up. The answer is kept
+        under a keyed hash of code and address (a repeat costs no upstream call); the session
+        keeps that hash, never the address. A provider that cannot settle it: AddressNotFound."""
+        provider = self.provider(campaign)
+        if looked is None or looked.campaign != campaign.slug:
+            raise PostcodeNeeded(campaign.slug)
+        if not provider.exact_by_address or not address.strip():
+            raise civic.AddressNotFound(looked.postcode)
+        material = f"{looked.postcode}|{' '.join(address.casefold().split())}".encode()
+        digest = hmac.new(
+            self.settings.secret_key.encode(), b"exact-address|" + material, hashlib.sha256
+        ).hexdigest()[:32]
+        at = {"at": digest}
+        key = self.cache.key(provider.name, looked.postcode, at)
+        result = self.cache.fetch(
+            key,
+            lambda: provider.lookup(looked.postcode, address=address),
+            not_before=officials_changed(campaign),
+        )
+        mine = self._mine(campaign, looked.postcode)
+        return Looked(campaign.slug, looked.postcode, at), self._with_mine(
+            result, mine, looked.postcode
+        )

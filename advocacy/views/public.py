@@ -190,6 +190,7 @@ def officials(slug: str):
         result=result,
         groups=supporter_path().choices(campaign, result),
         written=written(campaign),
+        exact_form=exact_form(campaign, result),
     )
 
 
@@ -468,3 +469,49 @@ def address_message(exc: civic.AddressNotFound, address: str | None) -> str:
         "We could not find this address. Please check the house number and street, and add "
         "your city and state."
     )
+
+
+# -- issue 11: "enter your street address to find your exact district" ----------------------------
+
+
+from .exact import ExactAddressForm  # noqa: E402 - this section's own form
+
+
+def exact_form(campaign: Campaign, result: civic.LookupResult) -> ExactAddressForm | None:
+    """The street-address form, where it can settle which district (else None)."""
+    if not supporter_path().offers_exact(campaign, result):
+        return None
+    return ExactAddressForm(started=supporter_path().stamp())
+
+
+@bp.post("/c/<slug>/exact")
+@limiter.limit(_limit("LOOKUP_RATE_LIMIT"))
+def exact(slug: str):
+    campaign = campaign_or_error(slug)
+    looked = looked_up(campaign)
+    form = ExactAddressForm()
+    valid = form.validate()
+    if valid and (form.website.data or supporter_path().too_fast(form.started.data)):
+        flash(_("Please check your street address, then press the button again."))
+        valid = False
+    if valid:
+        try:
+            looked, _result = supporter_path().look_up_exact(campaign, looked, form.address.data)
+        except civic.AddressNotFound:
+            form.address.errors.append(
+                _("We could not find this street address. Please check the number and street.")
+            )
+        else:
+            session["postcode"] = looked.to_session()
+            flash(_("These are the officials for your street address."))
+            return redirect(url_for(".officials", slug=campaign.slug), code=303)
+    result = supporter_path().officials(campaign, looked)
+    form.started.data = supporter_path().stamp()
+    return render_template(
+        "public/officials.html",
+        campaign=campaign,
+        result=result,
+        groups=supporter_path().choices(campaign, result),
+        written=written(campaign),
+        exact_form=form,
+    ), 422
