@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 
+from ... import campaigns, letters
+from ...db import database
 from . import bp
 
 # Shipped campaign files record this as the author of their first versions.
@@ -30,3 +32,33 @@ def author(created_by: str | None) -> str:
     if created_by.startswith(SHIPPED_AUTHOR):
         return _("the campaign files shipped with the app")
     return created_by
+
+
+@bp.app_template_global("unreachable_letters")
+def unreachable_letters(letters: list) -> set[int]:
+    """Letters for a group of officials that no official ever gets: a letter for everyone in
+    the same language comes first (letters are tried by order, then by creation)."""
+    unreachable: set[int] = set()
+    ordered = sorted(letters, key=lambda letter: (letter.position, letter.id))
+    for index, letter in enumerate(ordered):
+        if not letter.applies_to:
+            continue
+        if any(
+            not earlier.applies_to and earlier.language == letter.language
+            for earlier in ordered[:index]
+        ):
+            unreachable.add(letter.id)
+    return unreachable
+
+
+@bp.app_template_global("editable_blocks")
+def editable_blocks(letter) -> int | None:
+    """How many editable blocks the letter's newest version has (None: no version yet, or a
+    text that no longer parses), so the settings page can warn before "blocks" locks it all."""
+    version = campaigns.newest_version(database(), letter)
+    if version is None:
+        return None
+    try:
+        return sum(segment.editable for segment in letters.split_blocks(version.body))
+    except letters.LetterError:
+        return None
