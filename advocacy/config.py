@@ -61,6 +61,12 @@ class Defaults:
     # Layers of the congressional and state legislative (upper, lower) districts. Layer ids
     # differ between vintages, so "all" by default; answers are read by layer name pattern.
     US_GEOCODER_LAYERS = "all"
+    # Issue 11: a keyless geocoder for "enter your street address" when a postal code crosses
+    # a district boundary (Nominatim's /search, or a Photon or Nominatim server of the
+    # campaign's own; "" turns it off). One request per GEOCODER_INTERVAL seconds for the whole
+    # app (Nominatim's usage policy: at most one a second; set a USER_AGENT with a contact).
+    GEOCODER_URL = "https://nominatim.openstreetmap.org"
+    GEOCODER_INTERVAL = 1.0
     OPENSTATES_URL = "https://v3.openstates.org"
     OPENSTATES_KEY = ""
     US_LEGISLATORS_MAX_BYTES = 20 * 1024 * 1024  # the refresh command refuses larger files

@@ -9,6 +9,7 @@ import requests
 
 from ..db import Database
 from . import freshness, http
+from .budget import UpstreamGuard
 from .cache import cached_lookup
 from .errors import (
     AddressNotFound,
@@ -19,6 +20,7 @@ from .errors import (
     PostcodeTerminated,
     UpstreamUnavailable,
 )
+from .geocoder import Geocoder
 from .officials import LookupResult, Official
 from .photos import PhotoCache
 from .provider import Provider
@@ -55,6 +57,29 @@ def make_session(config: Mapping[str, Any]) -> requests.Session:
     )
 
 
+def build_geocoder(
+    config: Mapping[str, Any], session: requests.Session, db: Database
+) -> Geocoder | None:
+    """The street-address geocoder for postal codes that cross a boundary (issue 11), behind
+    the shared budget and breaker under its own name; None when GEOCODER_URL is empty."""
+    if not config["GEOCODER_URL"]:
+        return None
+    guard = UpstreamGuard(
+        db,
+        per_minute=config["UPSTREAM_BUDGET_PER_MINUTE"],
+        failure_threshold=config["UPSTREAM_FAILURE_THRESHOLD"],
+        cooldown=config["UPSTREAM_COOLDOWN"],
+    )
+    return Geocoder(
+        config["GEOCODER_URL"],
+        session,
+        config["HTTP_TIMEOUT"],
+        db=db,
+        guard=guard,
+        interval=config["GEOCODER_INTERVAL"],
+    )
+
+
 def build_providers(
     config: Mapping[str, Any], session: requests.Session, db: Database
 ) -> dict[str, Provider]:
@@ -66,6 +91,7 @@ def build_providers(
             session=session,
             timeout=config["HTTP_TIMEOUT"],
             deadline=config["LOOKUP_DEADLINE"],
+            geocoder=build_geocoder(config, session, db),
         ),
         UKProvider.name: UKProvider(
             postcodes_url=config["UK_POSTCODES_URL"],

@@ -117,6 +117,7 @@ class GuardedProvider:
         self.name = provider.name
         self.country = provider.country
         self.needs_address = provider.needs_address
+        self.exact_by_address = provider.exact_by_address
         self.offices = provider.offices
 
     def normalize(self, raw: str) -> str:

@@ -15,6 +15,9 @@ class Provider(Protocol):
     name: str  # short and stable: part of cache keys and of ``Official.source``
     country: str  # ISO 3166 alpha-2 code of the postal codes it takes ("CA", "GB", "US")
     needs_address: bool  # True when a postal code alone is not enough (a street address is)
+    # True when, after a postal code that crosses a boundary, a street address settles which
+    # district: ``lookup(postcode, address=...)`` then lists only the officials of its point.
+    exact_by_address: bool
     offices: tuple[str, ...]  # the offices it reports, for organizers choosing targets
 
     def normalize(self, raw: str) -> str:

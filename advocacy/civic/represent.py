@@ -11,7 +11,8 @@ from typing import Any
 import requests
 
 from . import checks, http
-from .errors import PostcodeNotFound, UpstreamUnavailable
+from .errors import AddressNotFound, PostcodeNotFound, UpstreamUnavailable
+from .geocoder import Geocoder
 from .officials import LookupResult, Official
 from .postcodes import normalize_ca
 
@@ -159,19 +160,30 @@ class RepresentProvider:
                "Regional Councillor", "Deputy Mayor", "Trustee")  # fmt: skip
 
     def __init__(
-        self, base_url: str, session: requests.Session, timeout: float, deadline: float
+        self,
+        base_url: str,
+        session: requests.Session,
+        timeout: float,
+        deadline: float,
+        geocoder: Geocoder | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session
         self.timeout = timeout
         self.deadline = deadline
+        # Issue 11: with a geocoder, a supporter whose postal code crosses a boundary may give
+        # their street address, and the officials are those whose districts contain its point.
+        self.geocoder = geocoder
+        self.exact_by_address = geocoder is not None
 
     def normalize(self, raw: str) -> str:
         return normalize_ca(raw)
 
-    def lookup(self, postcode: str, **kwargs: Any) -> LookupResult:
-        """The officials for a normalised postal code, straight from Represent (keyword
-        arguments, such as an address, are for providers that need them: not used here)."""
+    def lookup(self, postcode: str, address: str | None = None, **kwargs: Any) -> LookupResult:
+        """The officials for a normalised postal code, straight from Represent; with a street
+        address (and a geocoder), those whose districts contain the address's point."""
+        if address is not None and address.strip():
+            return self.lookup_address(postcode, address)
         code = postcode.replace(" ", "").upper()
         url = f"{self.base_url}/postcodes/{code}/"
         with http.deadline(self.deadline, self.timeout):
@@ -188,3 +200,39 @@ class RepresentProvider:
         except ValueError as exc:
             raise UpstreamUnavailable("Represent answered malformed JSON") from exc
         return parse_postcode(data, postcode)
+
+    def lookup_address(self, postcode: str, address: str) -> LookupResult:
+        """Geocode the address (never stored), then ``/representatives/?point=lat,lng``."""
+        if self.geocoder is None:
+            raise AddressNotFound(postcode)
+        with http.deadline(self.deadline, self.timeout):
+            lat, lng = self.geocoder.locate(address, postcode, self.country)
+            response = http.get_json(
+                self.session,
+                f"{self.base_url}/representatives/",
+                self.timeout,
+                params={"point": f"{lat:.6f},{lng:.6f}", "limit": "200"},
+            )
+        if response.status_code != 200:
+            raise UpstreamUnavailable(
+                f"Represent answered {response.status_code}",
+                retry_after=http.parse_retry_after(response.headers.get("Retry-After")),
+            )
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise UpstreamUnavailable("Represent answered malformed JSON") from exc
+        return parse_point(data, postcode)
+
+
+def parse_point(data: Any, postcode: str) -> LookupResult:
+    """Represent's ``/representatives/?point=`` body (``{"objects": [Rep, ...], "meta": ...}``)
+    as a LookupResult: every official's district contains the point, so none is a mere
+    candidate. ``extra["exact"]`` says the list comes from an address."""
+    objects = data.get("objects") if isinstance(data, dict) else None
+    if not isinstance(objects, list):
+        raise UpstreamUnavailable("Represent answered something that is not a list of officials")
+    officials = [o for o in (parse_official(rep, True) for rep in objects) if o is not None]
+    return LookupResult(
+        postcode=postcode, officials=tuple(officials), source=NAME, extra={"exact": True}
+    )

@@ -280,6 +280,7 @@ class UKProvider:
     name = NAME
     country = "GB"
     needs_address = False  # a postcode, or even an outward code, is enough
+    exact_by_address = False  # issue 11: an outward code's candidates are not settled by address
     offices = (OFFICE,)
 
     def __init__(

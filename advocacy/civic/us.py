@@ -630,6 +630,7 @@ class _StateLegislatorsAt:
     name = "us-state"
     country = "US"
     needs_address = False
+    exact_by_address = False
     offices = ("State Senator", "State Representative")
 
     def __init__(self, provider: USProvider, location: Location | None) -> None:
@@ -682,6 +683,7 @@ class USProvider:
     name = NAME
     country = "US"
     needs_address = True
+    exact_by_address = False  # the address is asked for at once: there is nothing to settle
     offices = ("Senator", "Representative", "State Senator", "State Representative")
 
     def __init__(
