@@ -27,6 +27,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import render_template
+from flask_babel import force_locale, gettext
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select, update
 
@@ -475,10 +476,11 @@ def _finish_failed(
     """Give up on a letter; tell the supporter how to send it themselves (the link carries
     the letter's key, which is then deleted here); forget them."""
     if delivery.supporter_email:
+        languages = notice_languages(db, delivery)
         notice = mail.build_plain_message(
             to=delivery.supporter_email,
-            subject="Your letter could not be delivered",
-            body=failure_notice(delivery.official_name, status_url(delivery)),
+            subject=failure_subject(languages[0]),
+            body=failure_notice(delivery.official_name, status_url(delivery), languages),
             from_address=sender.from_address,
             from_name=sender.from_name,
             domain=sender.domain,
@@ -492,12 +494,48 @@ def _finish_failed(
         _forget(row)
 
 
-def failure_notice(official_name: str, status_url: str) -> str:
-    """The text of the email telling a supporter their letter could not be delivered. Needs
-    the app context (the ``deliver`` command has one) for the template."""
-    return render_template(
-        "email/delivery_failed.txt", official_name=official_name, status_url=status_url
-    )
+def failure_notice(
+    official_name: str, status_url: str, languages: list[str] | tuple[str, ...] = ("en",)
+) -> str:
+    """The text of the email telling a supporter their letter could not be delivered, in each
+    of ``languages`` (Babel identifiers) in turn. Needs the app context (the ``deliver``
+    command has one) for the template."""
+    texts = []
+    for language in languages:
+        with force_locale(language):
+            texts.append(
+                render_template(
+                    "email/delivery_failed.txt", official_name=official_name, status_url=status_url
+                ).strip()
+            )
+    return "\n\n---\n\n".join(texts) + "\n"
+
+
+# -- the language of a notice sent outside a request (issue 9) ----------------------------------
+# The supporter's language is not stored with their letter (a language says much about who
+# wrote), so a notice the worker sends is written in the letter's language first, then in every
+# other language the app offers.
+
+
+def notice_languages(db: Database, delivery: Delivery) -> list[str]:
+    """Babel identifiers: the letter's language, then the app's other languages."""
+    from flask import current_app
+
+    from .locales import configured
+
+    letter_language = None
+    if delivery.template_id is not None:
+        with db.reader() as session:
+            template = session.get(LetterTemplate, delivery.template_id)
+            letter_language = configured(template.language) if template else None
+    offered = [x for x in map(configured, current_app.config["LANGUAGE_LIST"]) if x is not None]
+    ordered = ([letter_language] if letter_language else []) + offered
+    return list(dict.fromkeys(x.identifier for x in ordered)) or ["en"]
+
+
+def failure_subject(language: str) -> str:
+    with force_locale(language):
+        return gettext("Your letter could not be delivered")
 
 
 def record_bounce(db: Database, secret: bytes, recipient: str) -> Delivery | None:

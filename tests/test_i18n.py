@@ -264,7 +264,7 @@ def test_a_french_reader_gets_the_french_letter(client, represent):
     assert "Votre lettre est en français." in page_text(response)
 
     # The form it posts keeps the letter's version, so the send page is the French letter.
-    posted = client.post(response.request.path, data=letter_form_data(html))
+    posted = client.post(response.request.path, data=letter_form_data(html), follow_redirects=True)
     assert posted.status_code == 200
     href = re.search(r'href="(mailto:[^"]+)" id="mailto', posted.get_data(as_text=True))
     assert href is not None
@@ -320,3 +320,61 @@ def test_cjk_letters_are_percent_encoded_utf8_and_fit_about_160_characters():
     assert 150 <= capacity <= 160, capacity
     latin = len(mail.mailto_link("alexandra.placeholder@parl.gc.ca", "Your policy", "a" * 1000))
     assert latin < 1600
+
+
+# -- emails -------------------------------------------------------------------------------------
+
+
+def test_a_failure_notice_is_in_the_letters_language_then_in_the_others(db, app):
+    # The worker does not know the supporter's language (it is not stored): the notice is in
+    # the letter's language first, its subject too, then in every other language offered.
+    from advocacy import campaigns, delivery
+    from advocacy.civic.represent import parse_postcode
+    from tests.conftest import represent_body
+    from tests.smtp import SmtpServer
+    from tests.test_delivery import RULES, request, sender_for
+
+    official = next(
+        o
+        for o in parse_postcode(represent_body("K1P5G4"), "K1P 5G4").officials
+        if o.elected_office == "MP"
+    )
+    campaign = campaigns.campaign_by_slug(db, DEMO_SLUG)
+    french = campaigns.letter_version(db, campaign, "fr", official)
+    assert french.language == "fr"
+    with SmtpServer() as smtp:
+        smtp.inbox.refuse = {official.email: "550 no such user"}
+        row = request(db, (campaign, french), official)
+        delivery.confirm(db, RULES, campaign, row.id)
+        with app.app_context():
+            report = delivery.process_queue(
+                db, sender_for(smtp, app), lambda d: f"https://advocacy.example/letters/{d.id}"
+            )
+        assert report.failed == 1
+        notice = smtp.inbox.messages[-1]
+    assert notice.message["Subject"] == "Votre lettre n’a pas pu être livrée"
+    text = notice.message.get_content()
+    fr = text.index(f"Nous n’avons pas pu livrer votre lettre à {official.name}.")
+    en = text.index(f"We could not deliver your letter to {official.name}.")
+    zh = text.index(f"我們未能把您寫給 {official.name} 的信送達。")
+    assert fr < en < zh
+    assert text.count(f"https://advocacy.example/letters/{row.id}") == 3
+
+
+def test_the_confirmation_email_is_in_the_supporters_language(tmp_path, represent):
+    from tests.smtp import SmtpServer
+    from tests.test_delivery_pages import ask, make_app, send_page
+
+    with SmtpServer() as smtp:
+        app = make_app(tmp_path, smtp, represent)
+        client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-TW"
+        link, page = send_page(client)
+        assert "或由我們代您寄出" in page
+        response = ask(client, link, page)
+        assert "請查看您的電郵" in page_text(response)
+        [confirmation] = smtp.inbox.messages
+    assert confirmation.message["Subject"] == f"確認您寫給 {MP} 的信"
+    text = confirmation.message.get_content()
+    assert f"如要把您的信寄給 {MP}，請在 24 小時內打開以下連結" in text
+    assert "如果您沒有提出這個要求，請不必理會這封電郵" in text
