@@ -1,0 +1,86 @@
+"""Split postal codes in a real browser (issue 11): a supporter in G6G 1B2 sees two MPs, types
+their street address in the form under the notice, presses its button (JavaScript off), and
+sees only the MP of the district their address is in. Represent and Nominatim are one loopback
+server answering from tests/fixtures/; nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import text
+from werkzeug.wrappers import Request, Response
+
+from advocacy import create_app
+from tests.conftest import DEMO_SLUG, FIXTURES, test_config
+from tests.e2e.conftest import LiveApp, _Served
+
+pytestmark = pytest.mark.e2e
+
+ADDRESS = "123 Rue Placeholder, Thetford Mines"
+
+
+@Request.application
+def _upstream(request: Request) -> Response:
+    """Represent (/postcodes/G6G1B2/, /representatives/?point=) and Nominatim (/search)."""
+    files = {
+        "/postcodes/G6G1B2/": "represent/G6G1B2.json",
+        "/representatives/": "represent/point-G6G1B2-beauce.json",
+        "/search": "geocoder/nominatim-search-thetford-mines.json",
+    }
+    name = files.get(request.path)
+    if request.method != "GET" or name is None:
+        return Response(json.dumps({"error": "Not Found"}), 404, mimetype="application/json")
+    return Response((FIXTURES / name).read_bytes(), mimetype="application/json")
+
+
+@pytest.fixture
+def exact_app(tmp_path: Path, upstream) -> Iterator[LiveApp]:
+    stub = _Served(_upstream)
+    app = create_app(
+        test_config(
+            tmp_path,
+            REPRESENT_URL=stub.url,
+            GEOCODER_URL=stub.url,
+            GEOCODER_INTERVAL=0.0,
+            MIN_FILL_SECONDS=1.0,
+        )
+    )
+    runner = app.test_cli_runner()
+    for command in (["init-db"], ["seed-demo"]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 0, result.output
+    served = _Served(app)
+    yield LiveApp(app, served.url, stub.url)
+    served.stop()
+    stub.stop()
+    app.extensions["advocacy_db"].engine.dispose()
+
+
+def test_the_street_address_settles_a_split_postal_code(exact_app, tab_nojs):
+    page = tab_nojs.page
+    page.goto(f"{exact_app.url}/c/{DEMO_SLUG}/")
+    page.get_by_label("Your postal code").fill("G6G 1B2")
+    page.get_by_role("button", name="Find my officials").click()
+    expect(page.locator(".notice.ambiguous")).to_contain_text("crosses a district boundary")
+    expect(page.get_by_role("heading", level=3, name="Émilie Côté-Exemple")).to_be_visible()
+    expect(page.get_by_role("heading", level=3, name="Luc Lévesque-Témoin")).to_be_visible()
+
+    page.get_by_label("Your street address").fill(ADDRESS)
+    time.sleep(1.1)  # a person takes longer than the minimum fill time
+    page.get_by_role("button", name="Find my exact district").click()
+
+    expect(page).to_have_url(f"{exact_app.url}/c/{DEMO_SLUG}/officials")
+    expect(page.get_by_text("These are the officials for your street address.")).to_be_visible()
+    expect(page.get_by_role("heading", level=3, name="Luc Lévesque-Témoin")).to_be_visible()
+    expect(page.get_by_role("heading", level=3, name="Émilie Côté-Exemple")).to_have_count(0)
+    expect(page.locator(".notice.ambiguous")).to_have_count(0)
+    assert not tab_nojs.requests.foreign()
+    with exact_app.db.reader() as session:
+        for table in ("lookup_cache", "upstream_state"):
+            for row in session.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
+                assert "placeholder" not in repr(row).casefold()
