@@ -124,3 +124,69 @@ def test_sign_confirm_write_and_report_without_javascript(live_mail_app, tab_noj
     with live.db.reader() as session:
         assert session.scalar(select(ReportSend)).to_address == "office@parl.example"
     assert tab_nojs.requests.foreign() == []
+
+
+def test_replies_positions_scorecard_and_my_data_without_javascript(live_mail_app, tab_nojs, smtp):
+    live, page = live_mail_app, tab_nojs.page
+    reply = "I share your concern and will ask the minister."
+    # A supporter writes to their MP, then reports the answer from the thanks page.
+    page.goto(f"{live.url}/c/{DEMO_SLUG}/")
+    page.get_by_label("Your postal code").fill("K1P 5G4")
+    page.get_by_role("button", name="Find my officials").click()
+    page.get_by_role("link", name=f"Write to {MP}").click()
+    page.get_by_role("button", name="Continue to send").click()
+    page.locator("#confirm-sent").click()
+    page.get_by_role("link", name=f"What did {MP} answer?").click()
+    page.get_by_label("Yes").check()
+    page.get_by_label("Supports the campaign's ask").check()
+    page.get_by_label("An excerpt of their reply (optional)").fill(reply)
+    page.get_by_role("button", name="Send my report").click()
+    expect(page.locator("#reply-recorded")).to_be_visible()
+
+    # The organizer publishes the excerpt and records a sourced position.
+    organizer_account(live)
+    log_in(page, live)
+    page.get_by_role("link", name="Positions").first.click()
+    expect(page.locator("blockquote")).to_contain_text(reply)
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("Excerpt published.")).to_be_visible()
+    office = page.get_by_label("Office").locator("option").filter(has_text=f"{MP} (MP, ")
+    page.get_by_label("Office").select_option(office.get_attribute("value"))
+    page.get_by_label("Position", exact=True).select_option("supports")
+    page.get_by_label("Source (a speech, a vote, a statement)").fill(
+        "https://www.ourcommons.ca/statement/1"
+    )
+    page.get_by_role("button", name="Record the position").click()
+    expect(page.get_by_text(f"Position recorded for {MP}.")).to_be_visible()
+
+    # The public scorecard, filtered with its real button.
+    page.goto(f"{live.url}/c/{DEMO_SLUG}/scorecard")
+    page.get_by_label("Level").select_option("federal")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"level=federal"))
+    table = page.locator("#scorecard")
+    expect(table).to_contain_text(MP)
+    expect(table).to_contain_text("100 %")
+    expect(table).to_contain_text(reply)
+    expect(table.get_by_role("link", name="source")).to_have_attribute(
+        "href", "https://www.ourcommons.ca/statement/1"
+    )
+
+    # A signer asks for their data by email, opens the link, and deletes it.
+    page.goto(f"{live.url}/c/{DEMO_SLUG}/statement")
+    page.get_by_label("Your postal code").fill("K1P 5G4")  # logging in started a new session
+    page.get_by_label("Your email address (optional)").fill("lin@example.org")
+    page.get_by_label("Email me news of this campaign").check()
+    page.get_by_role("button", name="Sign").click()
+    page.goto(f"{live.url}/my-data")
+    page.get_by_label("Your email address").fill("lin@example.org")
+    page.get_by_role("button", name="Email me the link").click()
+    expect(page.locator("#link-sent")).to_be_visible()
+    content = smtp.inbox.messages[-1].message.get_content()
+    page.goto(re.search(r"(http://127\.0\.0\.1:\d+/my-data/\S+)", content).group(1))
+    expect(page.locator("#held-signatures")).to_contain_text("lin@example.org")
+    page.get_by_role("button", name="Delete all of it").click()
+    expect(page.locator("#nothing-held")).to_be_visible()
+    with live.db.reader() as session:
+        assert session.scalar(select(Signature)).email == ""
+    assert tab_nojs.requests.foreign() == []
