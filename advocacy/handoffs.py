@@ -138,3 +138,27 @@ def form_token_valid(secret: str, raw: Any, campaign: str) -> bool:
     except (BadSignature, ValueError):
         return False
     return value == campaign.encode()
+
+
+# -- the statement (API only) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementHandoff:
+    version: int
+    started: str  # SupporterPath.stamp() when the statement was served
+
+
+def statement_token(secret: str, campaign: str, version: int, started: str) -> str:
+    """The statement as served (its version, and when): signing requires it."""
+    return _serializer(secret, "handoff-statement").dumps(
+        {"c": campaign, "v": version, "s": started}
+    )
+
+
+def read_statement(secret: str, raw: Any, campaign: str) -> StatementHandoff:
+    data = _load(secret, "handoff-statement", raw, FORM_MAX_AGE)
+    version = data.get("v")
+    if data.get("c") != campaign or not isinstance(version, int) or isinstance(version, bool):
+        raise HandoffInvalid("for another campaign")
+    return StatementHandoff(version, str(data.get("s") or ""))

@@ -13,6 +13,7 @@ from advocacy import create_app, handoffs, partners
 from advocacy.campaigns import campaign_by_slug
 from advocacy.models import ContactAction
 from advocacy.supporting import Looked
+from advocacy.views.api import ERROR_CODES
 from tests.conftest import DEMO_SLUG, test_config
 
 BASE = f"/api/v1/campaigns/{DEMO_SLUG}"
@@ -163,43 +164,49 @@ def test_one_letter_token_counts_once_within_the_repeat_window(tmp_path, represe
     assert other.get_json()["total"] == 1
 
 
-@pytest.mark.parametrize(
-    ("request_args", "status", "code"),
-    [
-        (("post", f"{BASE}/officials", {"json": {"postcode": "12345"}}), 422, "invalid_postcode"),
-        (("post", f"{BASE}/officials", {"json": {}}), 422, "invalid_request"),
-        (("post", f"{BASE}/officials", {"data": "postcode=K1P5G4"}), 415, "json_required"),
-        (
-            ("post", f"{BASE}/officials", {"data": "[1", "content_type": "application/json"}),
-            400,
-            "invalid_json",
-        ),
-        (
-            ("post", "/api/v1/campaigns/nope/officials", {"json": {"postcode": "K1P5G4"}}),
-            404,
-            "campaign_not_found",
-        ),
-        (("get", "/api/v1/nothing/here", {}), 404, "not_found"),
-        (("get", f"{BASE}/officials", {}), 405, "method_not_allowed"),
-        (
-            ("post", f"{BASE}/letters", {"json": {"lookup": "x", "official": "y"}}),
-            400,
-            "lookup_invalid",
-        ),
-        (("get", f"{BASE}/tallies", {}), 401, "token_required"),
-        (
-            ("get", f"{BASE}/tallies", {"headers": {"Authorization": "Bearer adv_nope"}}),
-            401,
-            "token_invalid",
-        ),
-    ],
-)
-def test_errors_are_json_with_a_stable_code(client, request_args, status, code):
-    method, url, kwargs = request_args
-    answer = getattr(client, method)(url, **kwargs)
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    assert answer.is_json
-    assert answer.get_json()["code"] == code
+ERROR_CASES = [
+    (("post", f"{BASE}/officials", {"json": {"postcode": "12345"}}), 422, "invalid_postcode"),
+    (("post", f"{BASE}/officials", {"json": {}}), 422, "invalid_request"),
+    (("post", f"{BASE}/officials", {"data": "postcode=K1P5G4"}), 415, "json_required"),
+    (
+        ("post", f"{BASE}/officials", {"data": "[1", "content_type": "application/json"}),
+        400,
+        "invalid_json",
+    ),
+    (
+        ("post", "/api/v1/campaigns/nope/officials", {"json": {"postcode": "K1P5G4"}}),
+        404,
+        "campaign_not_found",
+    ),
+    (("get", "/api/v1/nothing/here", {}), 404, "not_found"),
+    (("delete", f"{BASE}/counts", {}), 405, "method_not_allowed"),
+    (
+        ("post", f"{BASE}/officials", {"data": "x" * 70_000, "content_type": "application/json"}),
+        413,
+        "too_large",
+    ),
+    (("get", f"{BASE}/officials", {}), 405, "method_not_allowed"),
+    (
+        ("post", f"{BASE}/letters", {"json": {"lookup": "x", "official": "y"}}),
+        400,
+        "lookup_invalid",
+    ),
+    (("get", f"{BASE}/tallies", {}), 401, "token_required"),
+    (
+        ("get", f"{BASE}/tallies", {"headers": {"Authorization": "Bearer adv_nope"}}),
+        401,
+        "token_invalid",
+    ),
+]
+
+
+def test_errors_are_json_with_a_stable_code(client):
+    for (method, url, kwargs), status, code in ERROR_CASES:
+        answer = getattr(client, method)(url, **kwargs)
+        assert answer.status_code == status, (url, answer.get_data(as_text=True))
+        assert answer.is_json
+        assert answer.get_json()["code"] == code
+        assert code in ERROR_CODES
 
 
 def test_upstream_down_is_a_503_with_retry_after(client, db, represent):
@@ -354,6 +361,8 @@ def test_the_openapi_document_is_3_1_and_lists_every_endpoint(client):
         "/api/v1/campaigns/{slug}/actions",
         "/api/v1/campaigns/{slug}/counts",
         "/api/v1/campaigns/{slug}/tallies",
+        "/api/v1/campaigns/{slug}/statement",
+        "/api/v1/campaigns/{slug}/signatures",
     }
     assert "LookupRequest" in spec["components"]["schemas"]
 
@@ -391,7 +400,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_breach(api_schema):
     under pytest 9.)"""
     document, token = api_schema
     operations = [result.ok() for result in document.get_all_operations()]
-    assert len(operations) == 6
+    assert len(operations) == 8
     for operation in operations:
         _fuzz(operation, token)
 
@@ -454,3 +463,39 @@ def test_organizers_make_a_token_once_and_revoke_it(client, runner, db):
     assert revoked.status_code == 303
     assert client.get(f"{BASE}/tallies", headers=auth).status_code == 401
     assert "revoked" in client.get(settings).get_data(as_text=True)
+
+
+# -- the statement ----------------------------------------------------------------------------
+
+
+def test_signing_the_statement_counts_once_by_district(client, db, represent):
+    from advocacy.models import Signature, SignatureDistrict
+
+    represent.add("K1P5G4")
+    lookup = look_up(client).get_json()["lookup"]
+    text = client.get(f"{BASE}/statement").get_json()
+    assert text["body"] and text["total"] == 0
+    body = {
+        "statement_token": text["statement_token"],
+        "lookup": lookup,
+        "display": "initials",
+        "name": "Mei Example",
+        "city": "Ottawa",
+        "source": "partner-x",
+    }
+    first = client.post(f"{BASE}/signatures", json=body)
+    assert first.status_code == 201, first.get_json()
+    assert first.get_json() == {"created": True, "total": 1}
+    again = client.post(f"{BASE}/signatures", json=body)
+    assert again.status_code == 200 and again.get_json() == {"created": False, "total": 1}
+    with db.reader() as session:
+        [signature] = session.scalars(select(Signature)).all()
+        districts = session.scalars(select(SignatureDistrict.district_name)).all()
+    assert signature.shown_as == "M. E., Ottawa" and signature.source == "partner-x"
+    assert signature.email == "" and signature.postcode_prefix == "K1P"
+    assert districts  # counted where the signer lives
+    assert represent.calls("K1P5G4") == 1
+    nameless = client.post(f"{BASE}/signatures", json={**body, "name": ""})
+    assert nameless.status_code == 422 and nameless.get_json()["code"] == "invalid_request"
+    forged = client.post(f"{BASE}/signatures", json={**body, "statement_token": lookup})
+    assert forged.get_json()["code"] == "statement_token_invalid"

@@ -10,8 +10,8 @@ from flask import current_app, jsonify, request, url_for
 from flask_babel import format_date
 from marshmallow import Schema, ValidationError
 
-from ... import actions, campaigns, handoffs, partners, tallies
-from ...constants import EditingMode
+from ... import actions, campaigns, delivery, handoffs, partners, statement, tallies
+from ...constants import EditingMode, SignatureDisplay
 from ...db import database
 from ...extensions import html_lang, limiter, supporter_path
 from ...models import Campaign
@@ -409,4 +409,121 @@ def tally(slug: str):
                 for row in result.rows
             ],
         },
+    )
+
+
+# -- the statement ------------------------------------------------------------------------------
+
+
+@bp.get("/campaigns/<slug>/statement")
+@document(
+    "get",
+    summary="The campaign's statement",
+    description=(
+        "The newest version in the asked language (`?language=`, else the request's, else "
+        "English), with the signature count. Its `statement_token` is what `signatures` "
+        "requires."
+    ),
+    response=schemas.StatementOut,
+    parameters=[
+        {"in": "query", "name": "language", "required": False, "schema": {"type": "string"}}
+    ],
+    tags=["statement"],
+)
+def statement_text(slug: str):
+    found = _campaign(slug)
+    version = statement.current(database(), found, request.args.get("language") or html_lang())
+    if version is None:
+        raise ApiError(404, "no_statement", "This campaign has no statement.")
+    return _json(
+        schemas.StatementOut,
+        {
+            "version": version.id,
+            "language": version.language,
+            "body": version.body,
+            "allow_anonymous": version.allow_anonymous,
+            "total": statement.total(database(), found.id),
+            "statement_token": handoffs.statement_token(
+                _secret(), found.slug, version.id, supporter_path().stamp()
+            ),
+        },
+    )
+
+
+@bp.post("/campaigns/<slug>/signatures")
+@limiter.limit(_limit("SEND_RATE_LIMIT"))
+@limiter.limit(_limit("LOOKUP_RATE_LIMIT"))
+@document(
+    "post",
+    summary="Sign the campaign's statement",
+    description=(
+        "Counted once per signer (here: per `lookup` token, which stands for the browser), "
+        "by district from the signer's lookup (read from the cache, never the upstream). "
+        "Requires the `statement_token`, issued at least the minimum fill time earlier. No "
+        "email address is taken through the API: news by email needs the confirmation the "
+        "campaign's own page sends. Answers 201 when counted now, 200 when signed before."
+    ),
+    body=schemas.SignatureRequest,
+    response=schemas.SignatureOut,
+    status=201,
+    extra_responses={200: ("Signed before", schemas.SignatureOut)},
+    tags=["statement"],
+)
+def sign(slug: str):
+    found = _campaign(slug)
+    data = _body(schemas.SignatureRequest)
+    try:
+        served = handoffs.read_statement(_secret(), data["statement_token"], found.slug)
+    except handoffs.HandoffInvalid:
+        raise ApiError(
+            400, "statement_token_invalid", "This statement token is not valid (or expired)."
+        ) from None
+    version = statement.get_version(database(), found, served.version)
+    if version is None:
+        raise ApiError(409, "statement_changed", "The statement changed: fetch it again.")
+    try:
+        lookup = handoffs.read_lookup(_secret(), data["lookup"], found.slug)
+    except handoffs.HandoffInvalid:
+        raise ApiError(400, "lookup_invalid", "This lookup token is not valid.") from None
+    if supporter_path().too_fast(served.started):
+        raise ApiError(422, "too_fast", "Signed sooner after the statement than a person could.")
+    display = SignatureDisplay(data["display"])
+    name = (data.get("name") or "").strip()
+    if display != SignatureDisplay.ANONYMOUS and not name:
+        raise ApiError(422, "invalid_request", "A name is needed.", fields={"name": ["Missing."]})
+    if display == SignatureDisplay.ANONYMOUS and not version.allow_anonymous:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "This statement is not signed anonymously.",
+            fields={"display": ["Not allowed."]},
+        )
+    looked, districts = supporter_path().signing_districts(found, lookup.looked)
+    signer = statement.SignatureRequest(
+        display=display,
+        name=name,
+        city=(data.get("city") or "").strip(),
+        listed=bool(data.get("listed")) and version.list_signers,
+        email="",
+        updates=False,
+        source=actions.clean_source(data.get("source") or request.args.get("source", "")),
+    )
+    pepper = delivery.secret_bytes(current_app.config, "email")
+    created = True
+    try:
+        statement.sign(
+            database(),
+            found,
+            version,
+            signer,
+            statement.signer_keys(pepper, "", lookup.browser),
+            looked.postcode,
+            districts,
+        )
+    except statement.AlreadySigned:
+        created = False
+    return _json(
+        schemas.SignatureOut,
+        {"created": created, "total": statement.total(database(), found.id)},
+        201 if created else 200,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from . import ERROR_CODES
+
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{20,64}$"  # noqa: S105 - a pattern, not a secret
 
 
@@ -71,8 +73,42 @@ class ActionRequest(_In):
     )
 
 
+class SignatureRequest(_In):
+    statement_token = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=4096),
+        metadata={"description": "The `statement_token` of the statement the supporter read."},
+    )
+    lookup = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=4096),
+        metadata={
+            "description": "The `lookup` token of the signer's officials: signatures are "
+            "counted by district."
+        },
+    )
+    display = fields.String(
+        required=True,
+        validate=validate.OneOf(["anonymous", "initials", "name"]),
+        metadata={
+            "description": "anonymous (only counted, where the statement allows it), "
+            "initials (and city), or name."
+        },
+    )
+    name = fields.String(validate=validate.Length(max=100))
+    city = fields.String(validate=validate.Length(max=100))
+    listed = fields.Boolean(
+        metadata={"description": "Shown in the public list of signers (where there is one)."}
+    )
+    source = fields.String(validate=validate.Length(max=40))
+
+
 class Error(Schema):
-    code = fields.String(required=True, metadata={"description": "Stable, for programs."})
+    code = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(ERROR_CODES)),
+        metadata={"description": "Stable, for programs."},
+    )
     message = fields.String(required=True, metadata={"description": "For people, in English."})
     fields_ = fields.Dict(
         data_key="fields",
@@ -191,3 +227,25 @@ class Tally(Schema):
     by = fields.String(required=True)
     total = fields.Integer(required=True)
     rows = fields.List(fields.Nested(TallyRow), required=True)
+
+
+class StatementOut(Schema):
+    version = fields.Integer(required=True)
+    language = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": "Markdown, without HTML."})
+    allow_anonymous = fields.Boolean(required=True)
+    total = fields.Integer(required=True, metadata={"description": "Signatures so far."})
+    statement_token = fields.String(
+        required=True,
+        metadata={
+            "description": "Signed; `signatures` requires it, not sooner than the "
+            "minimum fill time after it was issued."
+        },
+    )
+
+
+class SignatureOut(Schema):
+    created = fields.Boolean(
+        required=True, metadata={"description": "False: this signer had signed already."}
+    )
+    total = fields.Integer(required=True)

@@ -23,7 +23,7 @@ ERRORS = {
     403: "Origin not allowed (CORS), or token for another campaign",
     404: "Campaign, official, letter or postal code not found",
     405: "Method not allowed",
-    409: "Postal code to look up again, or the letter changed",
+    409: "Postal code to look up again, or the letter or statement changed",
     410: "The campaign has ended",
     413: "Body too large",
     415: "Not a JSON body",
@@ -117,12 +117,15 @@ def build(app: Flask) -> dict[str, Any]:
         schemas.LookupRequest,
         schemas.LetterRequest,
         schemas.ActionRequest,
+        schemas.SignatureRequest,
         schemas.Campaign,
         schemas.Lookup,
         schemas.Letter,
         schemas.Action,
         schemas.Counts,
         schemas.Tally,
+        schemas.StatementOut,
+        schemas.SignatureOut,
     ):
         spec.components.schema(_name(schema), schema=schema)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
