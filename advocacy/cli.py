@@ -28,7 +28,7 @@ from flask.cli import (
 )
 from flask.cli import run_command as flask_run_command
 
-from . import campaigns, delivery, migrate, organizers, reports, tallies
+from . import campaigns, delivery, migrate, organizers, positions, reports, tallies
 from . import statement as statement_service  # issue 10
 from .civic import directory, make_session, us
 from .db import database
@@ -364,6 +364,8 @@ def purge_command(days: int) -> None:
         database(), timedelta(days=days), timedelta(seconds=current_app.config["CONFIRM_TTL"])
     )
     click.echo(f"report excerpts: {excerpts} removed")
+    replies = positions.purge(database(), timedelta(days=days))
+    click.echo(f"reply excerpts never published: {replies} removed")
 
 
 @click.command("report")

@@ -11,11 +11,11 @@ import hashlib
 import hmac
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .civic.officials import Official
 from .constants import ExcerptStatus, Position
@@ -259,3 +259,19 @@ def scorecard(
     ]
     shown.sort(key=lambda c: (c.level, c.region, c.district, c.office))
     return shown, levels, regions
+
+
+def purge(db: Database, older_than: timedelta) -> int:
+    """Clear excerpts never published (waiting or rejected) past retention; reports stay."""
+    now = datetime.now(UTC)
+    with db.write() as session:
+        cleared = session.execute(
+            update(ReplyReport)
+            .where(
+                ReplyReport.excerpt != "",
+                ReplyReport.excerpt_status != ExcerptStatus.APPROVED,
+                ReplyReport.created_at < now - older_than,
+            )
+            .values(excerpt="", excerpt_status="")
+        ).rowcount
+    return cleared or 0

@@ -147,3 +147,22 @@ def test_reports_hold_no_identity_and_robots_are_refused(app, client, db, repres
         assert session.scalar(select(func.count(ReplyReport.id))) == 0
     columns = set(ReplyReport.__table__.columns.keys())
     assert not {"name", "email", "postcode", "postcode_prefix", "contact_action_id"} & columns
+
+
+def test_purge_clears_excerpts_never_published_and_keeps_the_reports(
+    app, client, db, runner, represent
+):
+    from datetime import UTC, datetime, timedelta
+
+    represent.add("K1P5G4")
+    write(client, quotable=False)
+    report(client, reply_link(client), excerpt=REPLY)
+    with db.write() as session:
+        session.scalar(select(ReplyReport)).created_at = datetime.now(UTC) - timedelta(days=400)
+    before = client.get(SCORECARD).get_data(as_text=True).count("100 %")
+    result = runner.invoke(args=["purge", "--older-than", "365"])
+    assert "reply excerpts never published: 1 removed" in result.output
+    with db.reader() as session:
+        row = session.scalar(select(ReplyReport))
+    assert row.excerpt == "" and row.position == "supports"
+    assert client.get(SCORECARD).get_data(as_text=True).count("100 %") == before == 1
