@@ -499,3 +499,17 @@ def test_signing_the_statement_counts_once_by_district(client, db, represent):
     assert nameless.status_code == 422 and nameless.get_json()["code"] == "invalid_request"
     forged = client.post(f"{BASE}/signatures", json={**body, "statement_token": lookup})
     assert forged.get_json()["code"] == "statement_token_invalid"
+
+
+def test_the_api_and_the_pages_share_the_lookup_counter(tmp_path, represent):
+    from tests.helpers import lookup as page_lookup
+
+    app = create_app(test_config(tmp_path, LOOKUP_RATE_LIMIT="2 per minute"))
+    for command in (["init-db"], ["seed-demo"]):
+        assert app.test_cli_runner().invoke(args=command).exit_code == 0
+    client = app.test_client()
+    represent.add("K1P5G4")
+    assert page_lookup(client, "K1P 5G4", follow=False).status_code == 303
+    assert look_up(client).status_code == 200
+    assert look_up(client).status_code == 429  # the page's lookup counted too
+    assert page_lookup(client, "K1P 5G4", follow=False).status_code == 429

@@ -51,6 +51,12 @@ SOURCE_ENDPOINTS = {
 }
 
 
+# The pages' rate limits, with their counters: Flask-Limiter keeps a page's limit under its
+# endpoint's name, and a limit shared under that name counts both (tests/test_embed.py).
+PAGE_LOOKUP = "public.lookup"
+PAGE_SEND = "public.sent"
+
+
 class FormExpired(Exception):
     """A form without a valid form token (forged, from elsewhere, or older than a day)."""
 
@@ -127,7 +133,7 @@ def _limit(name: str):
 
 
 @bp.post("/<slug>/lookup")
-@limiter.limit(_limit("LOOKUP_RATE_LIMIT"))
+@limiter.shared_limit(_limit("LOOKUP_RATE_LIMIT"), scope=PAGE_LOOKUP)
 def lookup(slug: str):
     found = _campaign(slug)
     _check_form(found)
@@ -276,7 +282,7 @@ def review(slug: str, key: str):
 
 
 @bp.post("/<slug>/sent/<key>")
-@limiter.limit(_limit("SEND_RATE_LIMIT"))
+@limiter.shared_limit(_limit("SEND_RATE_LIMIT"), scope=PAGE_SEND)
 def sent(slug: str, key: str):
     found = _campaign(slug)
     _check_form(found)

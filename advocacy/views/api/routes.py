@@ -20,6 +20,12 @@ from . import ApiError, bp, schemas
 from .spec import document, openapi_document
 
 IDEMPOTENCY_KEY = re.compile(schemas.TOKEN_PATTERN)
+# The same rate limits as the pages, and the same counters: Flask-Limiter keeps a page's limit
+# under its endpoint's name, so a limit shared under that name counts the page's requests and
+# these together (tests/test_api.py checks that they do).
+PAGE_LOOKUP = "public.lookup"
+PAGE_SEND = "public.sent"
+PAGE_SIGN = "statement.sign"
 
 
 def _limit(name: str):
@@ -117,7 +123,7 @@ def campaign(slug: str):
 
 
 @bp.post("/campaigns/<slug>/officials")
-@limiter.limit(_limit("LOOKUP_RATE_LIMIT"))
+@limiter.shared_limit(_limit("LOOKUP_RATE_LIMIT"), scope=PAGE_LOOKUP)
 @document(
     "post",
     summary="The officials for a postal code",
@@ -214,7 +220,7 @@ IDEMPOTENCY_PARAMETER = {
 
 
 @bp.post("/campaigns/<slug>/actions")
-@limiter.limit(_limit("SEND_RATE_LIMIT"))
+@limiter.shared_limit(_limit("SEND_RATE_LIMIT"), scope=PAGE_SEND)
 @document(
     "post",
     summary="Record that a supporter sent their letter",
@@ -451,8 +457,8 @@ def statement_text(slug: str):
 
 
 @bp.post("/campaigns/<slug>/signatures")
-@limiter.limit(_limit("SEND_RATE_LIMIT"))
-@limiter.limit(_limit("LOOKUP_RATE_LIMIT"))
+@limiter.shared_limit(_limit("SEND_RATE_LIMIT"), scope=PAGE_SIGN)
+@limiter.shared_limit(_limit("LOOKUP_RATE_LIMIT"), scope=PAGE_SIGN)
 @document(
     "post",
     summary="Sign the campaign's statement",
