@@ -167,7 +167,7 @@ def api_error(exc: Exception) -> Response:
         return _error(
             503,
             "upstream_busy",
-            "Many people are looking up officials right now; try again shortly.",
+            "Many people are writing right now: the lookups of this minute are used up.",
             _retry(seconds),
             retry_after=max(1, math.ceil(seconds)),
         )
@@ -177,7 +177,10 @@ def api_error(exc: Exception) -> Response:
         return _error(
             503,
             "upstream_unavailable",
-            "The service that lists officials is not answering; try again later.",
+            (
+                "We cannot look up officials right now: the service that lists them is "
+                "not answering."
+            ),
             _retry(seconds),
             retry_after=max(1, math.ceil(seconds)),
         )
