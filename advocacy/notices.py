@@ -13,14 +13,19 @@ from .delivery import Sender
 
 
 def confirmation(
-    sender: Sender, to: str, official_name: str, link: str, hours: int
+    sender: Sender, to: str, official_name: str, link: str, hours: int, reply_link: str = ""
 ) -> EmailMessage:
-    """The email asking a supporter to confirm the letter the app is to send for them."""
+    """The email asking a supporter to confirm the letter the app is to send for them (with,
+    for later, the link to report the official's answer: issue 10)."""
     return mail.build_plain_message(
         to=to,
         subject=_("Confirm your letter to %(name)s", name=official_name),
         body=render_template(
-            "email/confirm_letter.txt", official_name=official_name, link=link, hours=hours
+            "email/confirm_letter.txt",
+            official_name=official_name,
+            link=link,
+            hours=hours,
+            reply_link=reply_link,
         ),
         from_address=sender.from_address,
         from_name=sender.from_name,

@@ -166,3 +166,20 @@ def test_purge_clears_excerpts_never_published_and_keeps_the_reports(
         row = session.scalar(select(ReplyReport))
     assert row.excerpt == "" and row.position == "supports"
     assert client.get(SCORECARD).get_data(as_text=True).count("100 %") == before == 1
+
+
+def test_the_delivery_confirmation_email_links_to_the_reply_form(tmp_path, represent):
+    from .smtp import SmtpServer
+    from .test_delivery_pages import ask, make_app, send_page
+
+    with SmtpServer() as smtp:
+        app = make_app(tmp_path, smtp, represent)
+        client = app.test_client()
+        link, page = send_page(client)
+        assert ask(client, link, page).status_code == 200
+        content = smtp.inbox.messages[0].message.get_content()
+        reply = re.search(r"https://advocacy\.example(/c/[^/]+/reply/\S+)", content).group(1)
+        other = app.test_client()  # the email may be opened on another device
+        assert "your report is counted" in report(other, reply).get_data(as_text=True)
+        with app.extensions["advocacy_db"].reader() as session:
+            assert session.scalar(select(func.count(ReplyReport.id))) == 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from .. import delivery, mail, notices
+from .. import delivery, mail, notices, positions
 from ..constants import DeliveryStatus
 from ..db import database
 from ..extensions import delivery_rules, limiter, supporter_path
@@ -83,7 +83,15 @@ def request_delivery(slug: str, key: str):
         "deliver.confirm", slug=campaign.slug, token=delivery.confirm_token(config, row.id)
     )
     hours = max(1, config["CONFIRM_TTL"] // 3600)
-    notice = notices.confirmation(sender, form.email.data, resolved.official.name, link, hours)
+    # Issue 10: the link to report the official's answer, keyed on this letter's form token.
+    reply_token = positions.report_token(
+        config["SECRET_KEY"], campaign, resolved.official, resolved.result.province or "",
+        form.token.data,
+    )
+    reply = _public_url("scorecard.reply", slug=campaign.slug, token=reply_token)
+    notice = notices.confirmation(
+        sender, form.email.data, resolved.official.name, link, hours, reply_link=reply
+    )
     try:
         mail.send(sender.smtp, notice, sender.from_address, [form.email.data])
     except mail.SmtpError:

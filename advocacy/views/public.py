@@ -22,12 +22,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import actions, civic, letters, reports, tallies
+from .. import actions, civic, letters, locales, reports, tallies
 from ..constants import EditingMode
 from ..db import database
 from ..extensions import html_lang, limiter, photos, providers, supporter_path
@@ -87,6 +87,14 @@ def language() -> str:
 
 def today() -> str:
     return format_date(date.today(), format="long")
+
+
+def letter_today(resolved: Resolved) -> str:
+    """Today's date as the letter's own language writes it (an English letter sent from a
+    Chinese page says "November 26, 2026")."""
+    language = locales.configured(resolved.version.language) if resolved.version else None
+    if language is None:  # no letter, or a language Babel does not know
+        return today()
 
 
 def browser_id() -> str:
@@ -230,7 +238,7 @@ def write(slug: str, key: str):
     if offer.chosen != language() and language() in offer.languages:
         in_page_language = supporter_path().in_language(resolved, language())
         alongside = supporter_path().letter(in_page_language, today())
-    letter = supporter_path().letter(resolved, today())
+    letter = supporter_path().letter(resolved, letter_today(resolved))
     blocks = resolved.version is not None and resolved.version.letter.editing == EditingMode.BLOCKS
     browser_id()
     form = LetterForm(
@@ -251,7 +259,9 @@ def _lock(resolved: Resolved, form: LetterForm) -> letters.LetterParts | None:
     """For a "blocks" letter: the subject and locked text rendered again by the server from
     the version, with the supporter's text only in the editable blocks (whatever else the
     form says is ignored). None for a "free" letter."""
-    locked = supporter_path().locked(resolved, today(), form.name.data or "", form.city.data or "")
+    locked = supporter_path().locked(
+        resolved, letter_today(resolved), form.name.data or "", form.city.data or ""
+    )
     if locked is None:
         return None
     defaults = locked.blocks
@@ -291,6 +301,7 @@ def _send_page(resolved: Resolved, form: LetterForm, composed: Composed):
         "public/send.html",
         campaign=resolved.campaign,
         official=resolved.official,
+        letter_language=resolved.version.language if resolved.version else language(),
         untouched=composed.untouched,
         subject=composed.subject,
         body=composed.body,
@@ -318,7 +329,7 @@ def review(slug: str, key: str):
         return _letter_page(resolved, form, locked, 422)
     composed = supporter_path().compose(
         resolved,
-        today(),
+        letter_today(resolved),
         subject=form.subject.data,
         body=form.body.data,
         blocks=[entry.data or "" for entry in form.blocks] if locked else None,
