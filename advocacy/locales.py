@@ -182,11 +182,18 @@ def language_links(request: Any, url_map: Any, tags: list[str], current: str) ->
 # -- Flask: choosing the language, the switch, Vary --------------------------------------------
 
 
+def organizer_page(request: Any) -> bool:
+    return request.blueprint == "admin" or (request.blueprint or "").startswith("admin.")
+
+
 def select_locale() -> str:
     """The page's language (a Babel identifier): the URL's prefix when it has one, else the
     browser's Accept-Language (and then the response varies on that header)."""
     from flask import current_app, g, request
 
+    if organizer_page(request):
+        # Organizer pages are not translated (only supporters' are): English, said so.
+        return negotiate(LanguageAccept(), current_app.config["LANGUAGE_LIST"])
     chosen = request.environ.get(ENVIRON_LANGUAGE)
     if chosen:
         return chosen
@@ -220,7 +227,7 @@ def _make_template_gettext() -> tuple[Any, Any]:
     def gettext(context: Any, string: str, /, **variables: Any) -> str:
         text = get_translations().ugettext(string)
         if context.eval_ctx.autoescape:
-            text = Markup(text)
+            text = Markup(text)  # noqa: S704 - our own catalogue, as Jinja does; variables escaped
         return text % _counts(variables)
 
     @pass_context
@@ -228,7 +235,7 @@ def _make_template_gettext() -> tuple[Any, Any]:
         variables.setdefault("num", num)
         text = get_translations().ungettext(singular, plural, num)
         if context.eval_ctx.autoescape:
-            text = Markup(text)
+            text = Markup(text)  # noqa: S704 - our own catalogue, as Jinja does; variables escaped
         return text % _counts(variables)
 
     return gettext, ngettext
@@ -245,7 +252,7 @@ def register(app: Any) -> None:
     app.wsgi_app = LanguagePrefix(app.wsgi_app, app.config["LANGUAGE_LIST"])
 
     def switch() -> list[LanguageLink]:
-        if len(app.config["LANGUAGE_LIST"]) < 2:
+        if len(app.config["LANGUAGE_LIST"]) < 2 or organizer_page(request):
             return []
         current = str(get_locale() or "")
         return language_links(request, app.url_map, app.config["LANGUAGE_LIST"], current)

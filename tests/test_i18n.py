@@ -378,3 +378,29 @@ def test_the_confirmation_email_is_in_the_supporters_language(tmp_path, represen
     text = confirmation.message.get_content()
     assert f"如要把您的信寄給 {MP}，請在 24 小時內打開以下連結" in text
     assert "如果您沒有提出這個要求，請不必理會這封電郵" in text
+
+
+def test_organizer_pages_stay_in_english_and_say_so(client):
+    response = client.get("/fr/admin/login", headers={"Accept-Language": "zh-TW"})
+    assert response.status_code == 200
+    assert html_lang(response) == "en"
+    assert '<nav class="languages"' not in response.get_data(as_text=True)
+
+
+def test_the_letters_date_is_in_the_letters_language(app):
+    from types import SimpleNamespace
+
+    from advocacy.views.public import letter_today
+
+    def version(language):
+        return SimpleNamespace(version=SimpleNamespace(language=language))
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-TW"}):
+        english = letter_today(version("en"))
+        chinese = letter_today(version("zh-Hant"))
+        unknown = letter_today(version("english!"))
+        french = letter_today(version("fr"))
+    assert re.fullmatch(r"[A-Z][a-z]+ \d{1,2}, \d{4}", english), english
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", chinese), chinese
+    assert re.fullmatch(r"\d{1,2}(er)? \w+ \d{4}", french), french
+    assert unknown == chinese  # a language Babel does not know: the page's

@@ -95,6 +95,8 @@ def letter_today(resolved: Resolved) -> str:
     language = locales.configured(resolved.version.language) if resolved.version else None
     if language is None:  # no letter, or a language Babel does not know
         return today()
+    with force_locale(language.identifier):
+        return today()
 
 
 def browser_id() -> str:
