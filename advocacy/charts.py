@@ -34,7 +34,7 @@ def _open(chart_id: str, width: int, height: int, title: str, description: str) 
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{chart_id}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="13" fill="{INK}">',
+        f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="15" fill="{INK}">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
@@ -127,6 +127,17 @@ def line_chart(
                 f'<text x="{_n(x_of(index))}" y="{height - bottom + 20}" text-anchor="{anchor}" '
                 f'fill="{MUTED}">{escape(points[index][0])}</text>'
             )
+        if len(points) == 1:
+            # One day has no line to draw: a column with its figure, not a lone dot (issue 14).
+            x, y, count = x_of(0), y_of(points[0][1]), int(points[0][1])
+            inside = y - 8 < top + 12  # no room above a full-height column: write inside it
+            label_y, label_fill = (y + 20, "#fff") if inside else (y - 8, INK)
+            lines += [
+                f'<rect x="{_n(x - 24)}" y="{_n(y)}" width="48" height="{_n(top + plot_h - y)}" '
+                f'fill="{BAR}"></rect>',
+                f'<text x="{_n(x)}" y="{_n(label_y)}" text-anchor="middle" font-weight="700" '
+                f'fill="{label_fill}">{count}</text>',
+            ]
         path = " ".join(f"{_n(x_of(i))},{_n(y_of(c))}" for i, (_, c) in enumerate(points))
         lines.append(
             f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="2" '

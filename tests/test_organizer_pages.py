@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from advocacy import editor
+from advocacy import charts, editor
 
 from .admin_helpers import create_organizer, login, post_form
 from .conftest import DEMO_SLUG
@@ -95,3 +95,18 @@ def test_switching_to_blocks_warns_when_the_letter_has_no_editable_block(organiz
 def test_the_campaign_address_help_shows_the_pattern(organizer):
     settings = organizer.get("/admin/campaigns/1/edit").get_data(as_text=True)
     assert "Supporters open the campaign at /c/&lt;address&gt;/." in settings
+
+
+def test_a_single_day_is_drawn_as_a_column_with_its_figure():
+    svg = str(
+        charts.line_chart(
+            [("2026-11-26", 4)], title="Contacts by day", description="d", chart_id="chart-day"
+        )
+    )
+    assert "<rect " in svg and ">4</text>" in svg
+    assert 'font-size="15"' in svg  # 13 px was unreadable once scaled to a phone
+
+
+def test_the_tallies_say_the_counts_are_what_supporters_reported(organizer):
+    tallies = page(organizer.get("/admin/campaigns/1/tallies"))
+    assert "These are the contacts supporters reported" in tallies
