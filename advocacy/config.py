@@ -131,6 +131,9 @@ class Defaults:
     SERVE_WORKERS = 2  # processes, about one per CPU core
     SERVE_THREADS = 8  # per worker: a lookup waiting on the upstream holds one
     SERVE_TIMEOUT = 30.0  # seconds a silent worker lives; kept above LOOKUP_DEADLINE + 10
+    # Issue 13: a campaign and its custom targets are kept in each worker's memory; a save
+    # through that worker drops them at once, other workers see it within this many seconds.
+    CAMPAIGN_MEMO_SECONDS = 5.0
 
     LANGUAGES = "en,fr,zh-Hant"  # comma-separated BCP 47 tags; the first is the default
     MAX_CONTENT_LENGTH = 64 * 1024  # bytes of request body (uploads have their own limit)

@@ -30,13 +30,16 @@ from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
 
-from . import actions, campaigns, civic, delivery, letters, locales, mail, statement
+from . import actions, campaigns, civic, delivery, letters, locales, mail, memo, statement
 from .civic import directory
 from .civic.cache import LookupCache
 from .civic.postcodes import prefix
 from .constants import CampaignStatus, ContactMethod, EditingMode, PostcodeShown, TargetMode
 from .db import Database
 from .models import Campaign, LetterTemplate
+
+# Tables whose changes (committed by this process) drop the campaign data kept in memory.
+MEMO_TABLES = ("campaigns", "letters", "letter_templates", "custom_targets")
 
 # -- errors -------------------------------------------------------------------------------------
 
@@ -98,6 +101,7 @@ class Settings:
     min_fill_seconds: float
     repeat_window: timedelta
     email_delivery: bool  # SMTP is set up, so campaigns may offer "send it for me"
+    memo_seconds: float = 5.0  # issue 13: campaign data kept in memory at most this long
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -110,6 +114,7 @@ class Settings:
             min_fill_seconds=config["MIN_FILL_SECONDS"],
             repeat_window=timedelta(seconds=config["DUPLICATE_LETTER_WINDOW"]),
             email_delivery=bool(config["SMTP_URL"]),
+            memo_seconds=float(config["CAMPAIGN_MEMO_SECONDS"]),
         )
 
 
@@ -218,12 +223,17 @@ class SupporterPath:
         self.providers = providers
         self.cache = cache
         self.settings = settings
+        # Campaigns and their custom targets, kept between requests (issue 13, memo.py).
+        self.memo = memo.Memo(db, MEMO_TABLES, settings.memo_seconds)
 
     # campaigns
 
     def campaign(self, slug: str, organizer: bool = False) -> Campaign:
         """The campaign, if supporters may use it; organizers may also preview drafts."""
-        campaign = campaigns.visible_campaign(self.db, slug, organizer)
+        campaign = self.memo.get(
+            ("campaign", slug, organizer),
+            lambda: campaigns.visible_campaign(self.db, slug, organizer),
+        )
         if campaign is not None:
             return campaign
         closed = campaigns.campaign_by_slug(self.db, slug)
@@ -250,7 +260,10 @@ class SupporterPath:
             return ()
         return tuple(
             row.official()
-            for row in campaigns.custom_targets(self.db, campaign)
+            for row in self.memo.get(
+                ("custom targets", campaign.id),
+                lambda: tuple(campaigns.custom_targets(self.db, campaign)),
+            )
             if row.covers(postcode)
         )
 
