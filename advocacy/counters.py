@@ -11,10 +11,11 @@ Below actions.py and tallies.py: it imports only the models and the database.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import Date, case, delete, func, insert, literal_column, select, text
+from sqlalchemy import Date, delete, func, insert, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -131,46 +132,34 @@ def add(session: Session, rows: list[dict]) -> None:
 # -- recounting ----------------------------------------------------------------------------------
 
 
-def _column(name: str):
-    if name == "personalized":
-        # Literal columns, not bound parameters: PostgreSQL must see the same expression in
-        # SELECT and GROUP BY, and can type them.
-        return case(
-            (ContactAction.personalized.is_(None), literal_column("''")),
-            (ContactAction.personalized, literal_column("'1'")),
-            else_=literal_column("'0'"),
-        )
-    return getattr(ContactAction, name)
-
-
-def _recount(dimension: str, campaign_id: int | None, all_time: bool):
-    columns = [_column(name) for name in DIMENSIONS[dimension]]
-    blanks = [literal_column("''")] * (3 - len(columns))
-    if all_time:
-        # A fixed date, written as SQL text: not part of GROUP BY (PostgreSQL refuses
-        # constants there).
-        day, grouped = literal_column(f"'{ALL_TIME_DAY.isoformat()}'"), []
-        dimension += ALL_TIME
-    else:
-        day = utc_day(ContactAction.created_at)
-        grouped = [day]
-    query = select(
-        ContactAction.campaign_id,
-        # A fixed name from DIMENSIONS, never data.
-        literal_column(f"'{dimension}'"),
-        day,
-        *columns,
-        *blanks,
-        func.count(),
-    ).group_by(ContactAction.campaign_id, *grouped, *columns)
-    if campaign_id is not None:
-        query = query.where(ContactAction.campaign_id == campaign_id)
-    return insert(TallyCounter).from_select([*_KEY, "count"], query)
+# The contact columns the counters are made of.
+_FIELDS = (
+    "district_name",
+    "district_id",
+    "level",
+    "official_name",
+    "official_office",
+    "source",
+    "method",
+    "personalized",
+)
+_BATCH = 10_000
 
 
 def rebuild(db: Database, campaign_id: int | None = None) -> int:
     """Recount the counters of one campaign (every campaign by default) from the contacts
-    logged, in one transaction that new contacts wait for. Returns the counters written."""
+    logged, in one transaction that new contacts wait for. Returns the counters written.
+
+    One pass over the contacts: the database groups them by day and every counted column,
+    and the counters of each dimension are summed from those groups here."""
+    day = utc_day(ContactAction.created_at)
+    columns = [getattr(ContactAction, name) for name in _FIELDS]
+    query = select(ContactAction.campaign_id, day, *columns, func.count()).group_by(
+        ContactAction.campaign_id, day, *columns
+    )
+    if campaign_id is not None:
+        query = query.where(ContactAction.campaign_id == campaign_id)
+    totals: Counter[tuple] = Counter()
     with db.write() as session:
         if session.get_bind().dialect.name == "postgresql":
             # SHARE mode lets readers in and keeps writers out until the recount commits (on
@@ -180,10 +169,14 @@ def rebuild(db: Database, campaign_id: int | None = None) -> int:
         if campaign_id is not None:
             cleared = cleared.where(TallyCounter.campaign_id == campaign_id)
         session.execute(cleared)
-        for dimension in DIMENSIONS:
-            for all_time in (False, True):
-                session.execute(_recount(dimension, campaign_id, all_time))
-        counted = select(func.count()).select_from(TallyCounter)
-        if campaign_id is not None:
-            counted = counted.where(TallyCounter.campaign_id == campaign_id)
-        return session.scalar(counted) or 0
+        for campaign, on, *values, count in session.execute(
+            query.execution_options(yield_per=_BATCH)
+        ):
+            on = on if isinstance(on, date) else date.fromisoformat(str(on))
+            fields = dict(zip(_FIELDS, values, strict=True))
+            for row in counter_rows(campaign, on, fields):
+                totals[tuple(row[key] for key in _KEY)] += count
+        rows = [{**dict(zip(_KEY, key, strict=True)), "count": n} for key, n in totals.items()]
+        for start in range(0, len(rows), _BATCH):
+            session.execute(insert(TallyCounter), rows[start : start + _BATCH])
+    return len(rows)

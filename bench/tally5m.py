@@ -111,6 +111,10 @@ def prepare(url: str, rows: int) -> tuple[object, float | None]:
             session.execute(text("DELETE FROM tally_counters"))
             session.execute(text("DELETE FROM contact_actions"))
             session.execute(text(_rows_sql(db.engine.dialect.name, rows, campaign.id)))
+    from advocacy import tallies
+
+    if present != rows or tallies.total(db, campaign.id) != rows:  # new, or a rebuild cut short
+        print(f"advocacy rebuild-tallies over {rows:,} contacts...", file=sys.stderr)
         started = time.perf_counter()
         _invoke(app, "rebuild-tallies")
         rebuilt = time.perf_counter() - started

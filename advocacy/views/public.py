@@ -342,8 +342,10 @@ def review(slug: str, key: str):
         started=form.started.data or "",
     )
     if form.quotable.data and not composed.untouched:  # issue 10: for the office's report
+        # A "blocks" letter: only the supporter's own words, not the campaign's locked text.
+        words = "\n\n".join(e.data or "" for e in form.blocks) if locked else form.body.data
         reports.hold_excerpt(database(), campaign, resolved.official, form.token.data,
-                             form.body.data or "")
+                             words or "")
     return _send_page(resolved, form, composed)
 
 
