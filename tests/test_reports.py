@@ -147,3 +147,36 @@ def test_an_organizer_emails_the_report_to_the_office_and_it_is_logged(tmp_path,
         assert logged.to_address == "office@parl.example" and logged.letters == 1
         listing = client.get(f"/admin/campaigns/{campaign.id}/reports").get_data(as_text=True)
         assert "office@parl.example" in listing
+
+
+def test_a_blocks_letter_quotes_only_the_supporters_own_words(app, client, db, runner, represent):
+    from .test_letter_blocks import (
+        BLOCKS_BODY,
+        MP,
+        blocks_form,
+        confirm,
+        new_letter,
+        open_letter,
+        send_page,
+    )
+
+    create_organizer(runner)
+    login(client)
+    with db.reader() as session:
+        campaign = session.scalar(select(Campaign))
+    new_letter(
+        client,
+        campaign,
+        name="Blocks",
+        applies_to=["MP"],
+        editing="blocks",
+        subject="A question",
+        body=BLOCKS_BODY,
+    )
+    link, page = open_letter(client, represent, MP)
+    data = blocks_form(page, ["My grandmother cannot speak freely.", ""], quotable="y")
+    confirm(client, link, send_page(client, link, data))
+    with db.reader() as session:
+        [row] = session.scalars(select(ReportExcerpt)).all()
+    assert row.sent and row.text == "My grandmother cannot speak freely."
+    assert "support sanctions" not in row.text  # the campaign's locked text is not quoted
