@@ -263,9 +263,11 @@ def test_chinese_breaks_between_characters_never_before_closing_punctuation(live
     ctx = context(browser, "zh-TW", javascript=True, width=320)
     page = ctx.new_page()
     page.goto(f"{live_app.url}/zh-hant/c/{DEMO_SLUG}/")
+    expect(page.get_by_role("heading", level=2, name="誰代表您？")).to_be_visible()
     # A CJK font of the system, not a download: the footer's glyphs are wider than Latin ones.
     paragraphs = page.evaluate(LINES, "footer.site p, #postcode-help")
     lines = [line for paragraph in paragraphs for line in paragraph]
+    assert len(paragraphs) >= 2 and all(paragraphs), paragraphs
     assert len(lines) >= 6, lines  # the footer alone wraps several times at 320 px
     assert [line for line in lines if line[:1] in LINE_START_FORBIDDEN] == []
     wide = page.evaluate(
