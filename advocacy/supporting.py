@@ -493,13 +493,7 @@ class SupporterPath:
         signed = letters.sign(body, name, city, shown)
         subject = " ".join(subject.split())
         official = resolved.official
-        link = short_link = ""
-        if official.email:
-            link = mail.mailto_link(official.email, subject, signed)
-            if not mail.fits_mailto(link, self.settings.mailto_max):
-                # Too long for mail clients: the supporter copies the letter into an email
-                # that this shorter link opens with the address and subject filled in.
-                link, short_link = "", mail.mailto_link(official.email, subject)
+        link, short_link = self.links(official, subject, signed)
         proof = self._proof_signer().dumps(
             {
                 "t": token,
@@ -514,6 +508,18 @@ class SupporterPath:
         return Composed(
             subject, signed, untouched, contact_method(official), link, short_link, proof
         )
+
+    def links(self, official: civic.Official, subject: str, signed: str) -> tuple[str, str]:
+        """The mailto: link of a signed letter, and the short one (address and subject) used
+        instead when the letter is too long for a link; "" where there is none."""
+        link = short_link = ""
+        if official.email:
+            link = mail.mailto_link(official.email, subject, signed)
+            if not mail.fits_mailto(link, self.settings.mailto_max):
+                # Too long for mail clients: the supporter copies the letter into an email
+                # that this shorter link opens with the address and subject filled in.
+                link, short_link = "", mail.mailto_link(official.email, subject)
+        return link, short_link
 
     def check_proof(
         self, resolved: Resolved, raw: str | None, token: str, version_id: int | None

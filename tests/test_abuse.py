@@ -71,7 +71,7 @@ def test_a_letter_sent_back_in_a_flash_is_returned_with_the_text_kept(tmp_path, 
     assert "My own words." in textarea(again, "body")
     # A person who took their time gets through.
     data = letter_form_data(page, body=mine, started=old_stamp(app, 60))
-    assert client.post(link, data=data).status_code == 200
+    assert client.post(link, data=data, follow_redirects=True).status_code == 200
 
 
 def test_a_confirmation_needs_the_servers_proof(tmp_path, represent):

@@ -78,7 +78,7 @@ def open_letter(client, represent, name: str) -> tuple[str, str]:
 
 
 def send_page(client, link: str, data: dict) -> str:
-    response = client.post(link, data=data)
+    response = client.post(link, data=data, follow_redirects=True)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_data(as_text=True)
 

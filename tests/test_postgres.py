@@ -94,7 +94,11 @@ def test_supporter_path_logs_one_contact_on_postgres(pg_app, represent):
     assert letter.status_code == 200
     letter_html = letter.get_data(as_text=True)
     sent_url = write_url.replace("/write/", "/sent/")
-    review = client.post(write_url, data=letter_form_data(letter_html, name="Mei", city="Ottawa"))
+    review = client.post(
+        write_url,
+        data=letter_form_data(letter_html, name="Mei", city="Ottawa"),
+        follow_redirects=True,
+    )
     assert review.status_code == 200
     send_html = review.get_data(as_text=True)
     assert "mailto:alexandra.placeholder@parl.gc.ca?subject=" in send_html

@@ -43,7 +43,7 @@ def _link_label(page: str, href: str) -> str:
 
 
 def review(client, link: str, letter_page: str, **changes):
-    return client.post(link, data=letter_form_data(letter_page, **changes))
+    return client.post(link, data=letter_form_data(letter_page, **changes), follow_redirects=True)
 
 
 def confirm(client, link: str, send_page: str, follow: bool = True):
@@ -524,7 +524,9 @@ def test_a_source_code_is_carried_through_the_path_without_a_cookie(client, repr
     link = unescape(link)
     assert link.endswith("?source=newsletter-may")
     letter = client.get(link).get_data(as_text=True)
-    send = client.post(link, data=letter_form_data(letter)).get_data(as_text=True)
+    send = client.post(link, data=letter_form_data(letter), follow_redirects=True).get_data(
+        as_text=True
+    )
     sent_url = unescape(re.search(r'action="([^"]+/sent/[^"]+)"', send).group(1))
     assert sent_url.endswith("?source=newsletter-may")
     confirm_data = {

@@ -62,7 +62,9 @@ def send_letter(app, represent, code: str, name: str, source: str = "") -> None:
     assert match, f"no link to write to {name}"
     link = unescape(match.group(1))
     letter = client.get(link).get_data(as_text=True)
-    send = client.post(link, data=letter_form_data(letter, **SUPPORTER)).get_data(as_text=True)
+    send = client.post(
+        link, data=letter_form_data(letter, **SUPPORTER), follow_redirects=True
+    ).get_data(as_text=True)
     sent_url = unescape(re.search(r'action="([^"]+/sent/[^"]+)"', send).group(1))
     response = client.post(
         sent_url,

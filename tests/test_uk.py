@@ -665,7 +665,9 @@ def test_writing_to_an_mp_with_an_email_opens_a_mail(client, uk):
     letter = client.get(link).get_data(as_text=True)
     assert "constituent in Sevenoaks" in unescape(letter)
     assert "publishes no email address" not in unescape(letter)
-    send = client.post(link, data=letter_form_data(letter)).get_data(as_text=True)
+    send = client.post(link, data=letter_form_data(letter), follow_redirects=True).get_data(
+        as_text=True
+    )
     assert 'href="mailto:alex.placeholder.mp@parliament.uk?' in send
 
 
@@ -680,7 +682,9 @@ def test_an_mp_without_email_says_how_else_to_reach_them(client, uk, db):
     assert "This official publishes no email address" in unescape(letter)
     assert "https://members.parliament.uk/member/90002/contact" in letter
     assert "020 7219 5551" in letter
-    send = client.post(link, data=letter_form_data(letter)).get_data(as_text=True)
+    send = client.post(link, data=letter_form_data(letter), follow_redirects=True).get_data(
+        as_text=True
+    )
     assert 'href="mailto:' not in send
     assert "through their web page or contact form" in unescape(send)
     assert "020 7219 5551" in send

@@ -923,7 +923,7 @@ def test_a_member_without_email_links_to_the_contact_form_with_the_letter_to_cop
     form_url = "https://www.feinstein.senate.gov/public/index.cfm/e-mail-me"
     assert f'href="{form_url}"' in letter
     assert "Dear Dianne Feinstein," in unescape(letter)
-    send = client.post(link, data=letter_form_data(letter))
+    send = client.post(link, data=letter_form_data(letter), follow_redirects=True)
     assert send.status_code == 200
     send_page = send.get_data(as_text=True)
     assert 'href="mailto:' not in send_page

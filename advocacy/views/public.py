@@ -33,6 +33,7 @@ from ..db import database
 from ..extensions import html_lang, limiter, photos, providers, supporter_path
 from ..models import Campaign
 from ..supporting import Composed, ConfirmationInvalid, Looked, Resolved
+from . import send_draft
 from .forms import ConfirmSentForm, DeliverForm, LetterForm, PostcodeForm
 
 bp = Blueprint("public", __name__)
@@ -48,6 +49,7 @@ SOURCE_ENDPOINTS = {
     "public.officials",
     "public.write",
     "public.review",
+    "public.send",  # issue 14: the send page, reached by a redirect after the letter form
     "public.sent",
     "public.thanks",
 }
@@ -276,12 +278,12 @@ def _lock(resolved: Resolved, form: LetterForm) -> letters.LetterParts | None:
     return locked
 
 
-def _send_page(resolved: Resolved, form: LetterForm, composed: Composed):
+def _send_page(resolved: Resolved, token: str, name: str, composed: Composed):
     confirm = ConfirmSentForm(
         formdata=None,  # what the server resolved, never what the letter form said
         data={
             "postcode": resolved.postcode,
-            "token": form.token.data,
+            "token": token,
             "template_id": resolved.version.id if resolved.version else None,
             "proof": composed.proof,
         }
@@ -292,10 +294,10 @@ def _send_page(resolved: Resolved, form: LetterForm, composed: Composed):
             formdata=None,
             data={
                 "letter": supporter_path().seal_for_delivery(
-                    resolved, composed, form.name.data or "", form.token.data, g.source
+                    resolved, composed, name, token, g.source
                 ),
                 "postcode": resolved.postcode,
-                "token": form.token.data,
+                "token": token,
                 "template_id": resolved.version.id if resolved.version else None,
             },
         )
@@ -346,7 +348,50 @@ def review(slug: str, key: str):
         words = "\n\n".join(e.data or "" for e in form.blocks) if locked else form.body.data
         reports.hold_excerpt(database(), campaign, resolved.official, form.token.data,
                              words or "")
-    return _send_page(resolved, form, composed)
+    # Issue 14: POST-redirect-GET, so that Back from the thanks page does not re-post.
+    draft = send_draft.SendDraft(
+        slug=campaign.slug,
+        key=resolved.official.key,
+        postcode=resolved.postcode,
+        template_id=resolved.version.id if resolved.version else None,
+        token=form.token.data,
+        name=form.name.data or "",
+        subject=composed.subject,
+        body=composed.body,
+        untouched=composed.untouched,
+        method=composed.method,
+        proof=composed.proof,
+    )
+    if send_draft.keep(draft):
+        return redirect(url_for(".send", slug=campaign.slug, key=resolved.official.key), 303)
+    return _send_page(resolved, draft.token, draft.name, composed)
+
+
+@bp.get("/c/<slug>/send/<key>")
+def send(slug: str, key: str):
+    """The send page of the letter this browser reviewed last (kept in its session)."""
+    campaign = campaign_or_error(slug)
+    draft = send_draft.load(campaign.slug, key)
+    if draft is None:
+        return redirect(url_for(".write", slug=campaign.slug, key=key))
+    looked = looked_up(campaign)
+    districts = looked.districts if looked and looked.postcode == draft.postcode else None
+    resolved = supporter_path().resolve(
+        campaign, draft.postcode, key, draft.template_id, language(), districts
+    )
+    mailto, mailto_subject_only = supporter_path().links(
+        resolved.official, draft.subject, draft.body
+    )
+    composed = Composed(
+        draft.subject,
+        draft.body,
+        draft.untouched,
+        draft.contact_method,
+        mailto,
+        mailto_subject_only,
+        draft.proof,
+    )
+    return _send_page(resolved, draft.token, draft.name, composed)
 
 
 def letter_after_expired_form(slug: str, key: str):
