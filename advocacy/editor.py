@@ -182,6 +182,7 @@ def create_letter(
             subject=subject,
             body=body,
             created_by=created_by,
+            editing=letter.editing,
         )
         session.add(template)
         session.flush()
@@ -219,8 +220,10 @@ def save_version(
     created_by: str,
     today: str,
     limits: Limits = Limits(),
+    editing: str | None = None,
 ) -> LetterTemplate:
-    """Save the text as the letter's newest version (checked first: InvalidLetter)."""
+    """Save the text as the letter's newest version (checked first: InvalidLetter), with the
+    letter's editing mode; ``editing`` (a restored version's) sets the letter's mode too."""
     subject, body = _clean(subject).strip(), _clean(body)
     check_text(subject, body, campaign.title, today, limits)
     for attempt in (1, 2):
@@ -244,7 +247,10 @@ def save_version(
                     subject=subject,
                     body=body,
                     created_by=created_by,
+                    editing=editing or stored.editing,
                 )
+                if editing:
+                    stored.editing = editing
                 session.add(template)
                 session.flush()
                 return template
@@ -268,7 +274,9 @@ def restore_version(
         old = session.get(LetterTemplate, template_id)
     if old is None or old.letter_id != letter.id:
         raise LookupError(template_id)
-    return save_version(db, campaign, letter, old.subject, old.body, created_by, today, limits)
+    return save_version(
+        db, campaign, letter, old.subject, old.body, created_by, today, limits, old.editing
+    )
 
 
 # -- History ----------------------------------------------------------------------------------

@@ -153,6 +153,9 @@ class LetterTemplate(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # Issue 14: the letter's editing mode when this version was saved, so restoring a version
+    # brings its mode back (None: saved before modes were recorded; restoring keeps the mode).
+    editing: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
     campaign: Mapped[Campaign] = relationship(back_populates="templates")
     letter: Mapped[Letter] = relationship(back_populates="versions")

@@ -127,7 +127,7 @@ def test_the_list_shows_each_letter_with_its_settings_and_version(
 ):
     text = page(organizer_client.get(urls(campaign, letter)["list"]))
     assert "every official" in text and "Free" in text
-    assert "version 1" in text and "letter_templates/" in text
+    assert "version 1" in text and "the campaign files shipped with the app" in text
     assert urls(campaign, letter)["edit"] in text and urls(campaign, letter)["history"] in text
 
 
@@ -311,7 +311,7 @@ def test_the_history_lists_versions_with_a_diff(organizer_client, db, campaign, 
     save_text(organizer_client, campaign, letter, "Your policy towards Beijing", changed)
     html = organizer_client.get(urls(campaign, letter)["history"]).get_data(as_text=True)
     assert "Version 2" in html and "Version 1" in html and EMAIL in html
-    assert "letter_templates/" in html  # who saved version 1
+    assert "the campaign files shipped with the app" in html  # who saved version 1
     assert '<span class="del">-I would be grateful for a written reply.</span>' in html
     assert '<span class="add">+Please &lt;b&gt;reply&lt;/b&gt;.</span>' in html  # escaped
     assert '<span class="add">+Subject: Your policy towards Beijing</span>' in html

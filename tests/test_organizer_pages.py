@@ -11,6 +11,7 @@ from advocacy import charts, editor
 
 from .admin_helpers import create_organizer, login, post_form
 from .conftest import DEMO_SLUG
+from .helpers import csrf_token
 
 
 def campaigns_demo(db):
@@ -110,3 +111,24 @@ def test_a_single_day_is_drawn_as_a_column_with_its_figure():
 def test_the_tallies_say_the_counts_are_what_supporters_reported(organizer):
     tallies = page(organizer.get("/admin/campaigns/1/tallies"))
     assert "These are the contacts supporters reported" in tallies
+
+
+def test_restoring_a_version_brings_back_its_editing_mode(organizer, db):
+    with_block = "Dear {{ official.name }},\n[[ editable: Why? ]]\nBecause.\n[[ end ]]\n"
+    post_form(organizer, f"{LETTERS}/1/edit", {"subject": "Free", "body": with_block, "save": "1"})
+    post_form(organizer, f"{LETTERS}/1/settings", {"language": "en", "editing": "blocks"})
+    post_form(
+        organizer, f"{LETTERS}/1/edit", {"subject": "Blocks", "body": with_block, "save": "1"}
+    )
+    campaign = campaigns_demo(db)
+    rows = editor.history(db, editor.get_letter(db, campaign, 1))
+    by_subject = {row.version.subject: row.version for row in rows}
+    assert by_subject["Free"].editing == "free" and by_subject["Blocks"].editing == "blocks"
+    history = page(organizer.get(f"{LETTERS}/1/history"))
+    assert "Editing: blocks" in history and "Editing: free" in history
+
+    free_version = by_subject["Free"]
+    restore = f"{LETTERS}/1/versions/{free_version.id}/restore"
+    history_page = organizer.get(f"{LETTERS}/1/history").get_data(as_text=True)
+    organizer.post(restore, data={"csrf_token": csrf_token(history_page)})
+    assert editor.get_letter(db, campaign, 1).editing == "free"

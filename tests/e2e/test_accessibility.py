@@ -61,6 +61,10 @@ def test_every_page_is_accessible_and_fits_a_phone(live_app, audited):
     supporter.check(page, "thanks")
     page.goto(f"{url}/c/no-such-campaign/")
     supporter.check(page, "not-found")
+    page.goto(f"{url}/c/{DEMO_SLUG}/")
+    page.locator("#privacy-link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Privacy")
+    supporter.check(page, "privacy")
 
     organizer = Audit("organizer", axe_at=("phone",))
     organizer_account(live_app)
@@ -77,6 +81,7 @@ def test_every_page_is_accessible_and_fits_a_phone(live_app, audited):
         "letter-settings": "/admin/campaigns/1/letters/1/settings",
         "letter-history": "/admin/campaigns/1/letters/1/history",
         "targets": "/admin/campaigns/1/targets",
+        "who-runs-it": "/admin/campaigns/1/about",
         "held": "/admin/campaigns/1/held",
         "tallies": "/admin/campaigns/1/tallies",
     }
@@ -90,4 +95,4 @@ def test_every_page_is_accessible_and_fits_a_phone(live_app, audited):
 
     found = "\n".join(audit.problems() for audit in (supporter, organizer) if audit.problems())
     assert found == "", found
-    assert len(supporter.pages) + len(organizer.pages) == 20
+    assert len(supporter.pages) + len(organizer.pages) == 22

@@ -1,5 +1,8 @@
 """Who runs a campaign: organizer, contact, privacy page (issue 14).
 
+- ``campaign_contacts``: who runs a campaign, a contact, the privacy page's text.
+- ``letter_templates.editing``: the editing mode a version was saved with.
+
 Revision ID: 0013
 Revises: 0012
 """
@@ -25,7 +28,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["campaign_id"], ["campaigns.id"]),
         sa.PrimaryKeyConstraint("campaign_id"),
     )
+    with op.batch_alter_table("letter_templates") as batch:
+        batch.add_column(sa.Column("editing", sa.String(length=10), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("letter_templates") as batch:
+        batch.drop_column("editing")
     op.drop_table("campaign_contacts")
