@@ -28,7 +28,7 @@ from flask.cli import (
 )
 from flask.cli import run_command as flask_run_command
 
-from . import campaigns, delivery, migrate, organizers, positions, reports, tallies
+from . import campaigns, delivery, organizers, positions, reports, tallies
 from . import statement as statement_service  # issue 10
 from .civic import directory, make_session, us
 from .db import database
@@ -38,6 +38,10 @@ from .db import database
 @with_appcontext
 def init_db_command() -> None:
     """Create the database, or bring its schema up to date (Alembic migrations)."""
+    # Imported here: Alembic (and Mako, Pygments) cost each server worker about 11 MB when
+    # create_app registered this command (issue 13).
+    from . import migrate
+
     migrate.upgrade(database())
     click.echo(f"Database ready: {_safe_url(database().url)}")
 
