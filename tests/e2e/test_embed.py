@@ -5,6 +5,7 @@ A page on an address the campaign does not list gets no frame."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 
@@ -108,3 +109,32 @@ def test_a_site_the_campaign_does_not_list_gets_no_frame(live_app, partner_sites
     assert not child.url.startswith(live_app.url), child.url
     expect(page.frame_locator("iframe").get_by_role("heading", level=1)).to_have_count(0)
     assert any("frame-ancestors" in text for text in refusals), refusals
+
+
+def test_organizers_set_partner_sites_and_tokens_with_the_real_buttons(live_app, tab):
+    from .organizer import invalid_forms, log_in, organizer_account
+
+    organizer_account(live_app)
+    page = tab.page
+    campaign = campaign_by_slug(live_app.db, DEMO_SLUG)
+    settings = f"/admin/campaigns/{campaign.id}/edit"
+    log_in(page, live_app, settings)
+    assert invalid_forms(page) == [], invalid_forms(page)
+    expect(page.get_by_label("Snippet to copy")).to_have_value(
+        re.compile(
+            rf'^<iframe src="http://127\.0\.0\.1:5000/embed/{DEMO_SLUG}\?source=PARTNER-CODE"'
+        )
+    )
+    page.get_by_label("Partner sites (one per line)").fill("https://Partner.example/\n")
+    page.get_by_role("button", name="Save partner sites").click()
+    expect(page.get_by_role("status")).to_contain_text("Partner sites saved.")
+    assert partners.origins(live_app.db, campaign.id) == ["https://partner.example"]
+
+    page.get_by_label("Who the token is for").fill("Partner dashboard")
+    page.get_by_role("button", name="Make a token").click()
+    token = page.get_by_label("Token").input_value()
+    assert partners.token_campaign(live_app.db, token) == campaign.id
+    page.get_by_role("link", name="Back to the campaign's settings").click()
+    page.get_by_role("button", name="Revoke the token for Partner dashboard").click()
+    expect(page.get_by_role("status")).to_contain_text("Token revoked")
+    assert partners.token_campaign(live_app.db, token) is None
