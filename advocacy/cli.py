@@ -416,6 +416,39 @@ COMMANDS.append(purge_command)
 COMMANDS.append(report_command)
 
 
+# -- issue 11: members of Congress's offices at home ----------------------------------------------
+
+
+@click.command("refresh-us-district-offices")
+@click.argument("source", metavar="FILE_OR_URL")
+@with_appcontext
+def refresh_us_district_offices_command(source: str) -> None:
+    """Replace the stored district offices of members of Congress with those of a
+    congress-legislators file (legislators-district-offices.json or .yaml), or of its URL,
+    downloaded only then. Letters by post then go to the office nearest the supporter's
+    address. The official one:
+    https://unitedstates.github.io/congress-legislators/legislators-district-offices.json"""
+    config = current_app.config
+    session = make_session(config) if source.startswith(("https://", "http://")) else None
+    try:
+        records, skipped = us.refresh_district_offices(
+            database(),
+            source,
+            session,
+            timeout=max(config["HTTP_TIMEOUT"], 30.0),
+            max_bytes=config["US_LEGISLATORS_MAX_BYTES"],
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    members = len({record.bioguide_id for record in records})
+    click.echo(f"Stored {len(records)} district offices of {members} members from {source}.")
+    if skipped:
+        click.echo(f"Skipped {skipped} entries without a usable address.")
+
+
+COMMANDS.append(refresh_us_district_offices_command)
+
+
 def register(app: Flask) -> None:
     """Make the commands available to ``flask --app advocacy`` too."""
     for command in COMMANDS:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -526,3 +527,22 @@ class OfficialPosition(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     recorded_by: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- issue 11: offices of members of Congress in their states and districts ----------------------
+
+
+class USDistrictOffice(Base):
+    """An office of a member of Congress at home, from the congress-legislators data set's
+    ``legislators-district-offices`` (public data), as of ``advocacy
+    refresh-us-district-offices``: where a letter by post goes."""
+
+    __tablename__ = "us_district_offices"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)  # "D000399-austin"
+    bioguide_id: Mapped[str] = mapped_column(String(16), index=True)
+    address: Mapped[str] = mapped_column(String(300))  # one line, as a letter's address
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -220,3 +220,46 @@ def test_the_page_refuses_clearly_when_the_maps_do_not_match(client, upstream, c
     assert "We cannot name your member of Congress right now" in page
     assert "McCaul" not in page and "Doggett" not in page
     assert "US lookup refused" in caplog.text
+
+
+# -- district offices (letters by post go to the office at home) ---------------------------------
+
+OFFICES_2026 = FIXTURES / "us" / "legislators-district-offices-2026-06.json"
+
+
+def load_offices(app) -> str:
+    result = app.test_cli_runner().invoke(args=["refresh-us-district-offices", str(OFFICES_2026)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_letters_by_post_go_to_the_district_office_once_loaded(app, upstream):
+    upstream.get(GEOCODER_URL, json=body("census-austin-119th"))
+    output = load_offices(app)
+    assert "Stored " in output and "district offices of 8 members" in output
+    doggett = _provider(app).lookup("78701", address=AUSTIN).officials[-1]
+    assert doggett.postal_address == "300 East 8th St, 7th Floor, Austin, TX 78701"
+
+
+def test_the_office_nearest_the_address_is_chosen(app, db):
+    load_offices(app)
+    tx10 = us.Districts(state="TX", cd="10")
+    [*_, near_austin] = us.congress_officials(db, tx10, (30.274, -97.74))
+    assert near_austin.postal_address == "11614 FM2244, Suite 160, Austin, TX 78738"
+    [*_, near_college_station] = us.congress_officials(db, tx10, (30.62, -96.33))
+    assert near_college_station.postal_address.startswith("175 Century Square Drive")
+
+
+def test_without_district_offices_the_washington_office(app, db):
+    [*_, mccaul] = us.congress_officials(db, us.Districts(state="TX", cd="10"))
+    assert mccaul.postal_address.startswith("2300 Rayburn House Office Building")
+
+
+def test_a_file_without_offices_changes_nothing(app, tmp_path):
+    load_offices(app)
+    empty = tmp_path / "offices.json"
+    empty.write_text('[{"id": {"bioguide": "X"}, "offices": [{"id": "x"}]}]')
+    result = app.test_cli_runner().invoke(args=["refresh-us-district-offices", str(empty)])
+    assert result.exit_code != 0 and "nothing was changed" in result.output
+    [*_, mccaul] = us.congress_officials(app.extensions["advocacy_db"], us.Districts("TX", "10"))
+    assert mccaul.postal_address.startswith("11614 FM2244")

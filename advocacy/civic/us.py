@@ -25,7 +25,7 @@ import requests
 from sqlalchemy import delete, select
 
 from ..db import Database
-from ..models import USLegislator
+from ..models import USDistrictOffice, USLegislator
 from . import checks, http
 from .cache import cached_lookup
 from .errors import AddressNotFound, CongressMismatch, UpstreamUnavailable
@@ -493,19 +493,128 @@ def parse_vintages(value: str) -> dict[int, str]:
     return vintages
 
 
+# -- district offices (issue 11) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DistrictOfficeRecord:
+    """One office of a member of Congress in their state or district, as the data set's
+    ``legislators-district-offices`` lists it."""
+
+    id: str
+    bioguide_id: str
+    address: str  # one line: street, suite, building, city, state and ZIP code
+    phone: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def _coordinate(value: Any, limit: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if -limit <= value <= limit else None
+
+
+def parse_district_offices(data: Any) -> tuple[list[DistrictOfficeRecord], int]:
+    """Every usable office in a ``legislators-district-offices`` document (json or yaml), and
+    how many entries were skipped."""
+    if not isinstance(data, list):
+        raise ValueError("not a legislators-district-offices file: expected a list")
+    records: dict[str, DistrictOfficeRecord] = {}
+    skipped = 0
+    for entry in data:
+        ids = entry.get("id") if isinstance(entry, dict) else None
+        offices = entry.get("offices") if isinstance(entry, dict) else None
+        bioguide = _text(ids.get("bioguide")) if isinstance(ids, dict) else ""
+        if not bioguide or len(bioguide) > 16 or not isinstance(offices, list):
+            skipped += 1
+            continue
+        for office in offices:
+            if not isinstance(office, dict):
+                skipped += 1
+                continue
+            office_id = _text(office.get("id"))[:80]
+            street = ", ".join(
+                part
+                for part in (_text(office.get(k)) for k in ("address", "suite", "building"))
+                if part
+            )
+            city, state = _text(office.get("city")), _text(office.get("state")).upper()
+            zip_code = _text(office.get("zip"))
+            if not office_id or not street or not city or state not in STATES:
+                skipped += 1
+                continue
+            records[office_id] = DistrictOfficeRecord(
+                id=office_id,
+                bioguide_id=bioguide,
+                address=f"{street}, {city}, {state} {zip_code}".strip()[:300],
+                phone=checks.phone(office.get("phone")),
+                latitude=_coordinate(office.get("latitude"), 90),
+                longitude=_coordinate(office.get("longitude"), 180),
+            )
+    return list(records.values()), skipped
+
+
+def refresh_district_offices(
+    db: Database, source: str, session: requests.Session | None, timeout: float, max_bytes: int
+) -> tuple[list[DistrictOfficeRecord], int]:
+    """Replace the stored district offices with those of ``source`` (file or URL), in one
+    transaction; a file with no usable office changes nothing (ValueError)."""
+    records, skipped = parse_district_offices(
+        read_legislators_source(source, session, timeout, max_bytes)
+    )
+    if not records:
+        raise ValueError(f"{source}: no district office found in it; nothing was changed")
+    now = datetime.now(UTC)
+    with db.write() as write:
+        write.execute(delete(USDistrictOffice))
+        write.add_all(USDistrictOffice(**asdict(r), updated_at=now) for r in records)
+    return records, skipped
+
+
+def _nearest_office(
+    offices: list[USDistrictOffice], point: tuple[float, float] | None
+) -> USDistrictOffice | None:
+    """The office nearest the address's point (by a flat-earth distance, enough to choose
+    between a member's offices), else the first by id."""
+    if not offices:
+        return None
+    located = [o for o in offices if o.latitude is not None and o.longitude is not None]
+    if point is None or not located:
+        return min(offices, key=lambda o: o.id)
+    lat, lng = point
+    return min(located, key=lambda o: ((o.latitude - lat) ** 2 + (o.longitude - lng) ** 2, o.id))
+
+
 def district_label(state: str, district: int) -> str:
     name = STATES[state][1] if state in STATES else state
     return f"{name} (at large)" if district == 0 else f"{name} {district}"
 
 
-def congress_officials(db: Database, districts: Districts) -> list[Official]:
+def congress_officials(
+    db: Database, districts: Districts, point: tuple[float, float] | None = None
+) -> list[Official]:
     """The two senators of the state (none for DC and the territories) and the House member
     for the district (district 0 for at-large states and delegates), from the stored table
-    (checked again on the way out, as rows stored before the checks existed may be dirty)."""
+    (checked again on the way out, as rows stored before the checks existed may be dirty).
+    Their postal address: the district (or state) office nearest ``point`` when district
+    offices are loaded (issue 11), else the Washington office."""
     with db.reader() as session:
         rows = list(
             session.scalars(select(USLegislator).where(USLegislator.state == districts.state))
         )
+        offices: dict[str, list[USDistrictOffice]] = {}
+        for office in session.scalars(
+            select(USDistrictOffice).where(
+                USDistrictOffice.bioguide_id.in_([r.bioguide_id for r in rows])
+            )
+        ):
+            offices.setdefault(office.bioguide_id, []).append(office)
+
+    def post_to(row: USLegislator) -> str:
+        office = _nearest_office(offices.get(row.bioguide_id, []), point)
+        return office.address if office is not None else row.address
+
     rank = {"senior": 0, "junior": 1}
     senators = sorted(
         (r for r in rows if r.chamber == "sen"), key=lambda r: (rank.get(r.state_rank, 2), r.name)
@@ -528,7 +637,7 @@ def congress_officials(db: Database, districts: Districts) -> list[Official]:
             phone=r.phone,
             # Members of Congress publish a web contact form rather than an email address.
             web_url=r.contact_form or r.url,
-            postal_address=r.address,
+            postal_address=post_to(r),
             source=NAME,
         )
         for r in senators
@@ -544,7 +653,7 @@ def congress_officials(db: Database, districts: Districts) -> list[Official]:
             party=r.party,
             phone=r.phone,
             web_url=r.contact_form or r.url,
-            postal_address=r.address,
+            postal_address=post_to(r),
             source=NAME,
         )
         for r in house
@@ -769,7 +878,8 @@ class USProvider:
                 raise UpstreamUnavailable(
                     "no members of Congress stored: run `advocacy refresh-us-legislators`"
                 )
-            officials = congress_officials(self.db, districts)
+            point = (location.lat, location.lng) if location and location.lat is not None else None
+            officials = congress_officials(self.db, districts, point)
             state, status = self._state_legislators(districts, location)
         extra = {"districts": districts.to_dict(), "state_legislators": status}
         if location is not None and location.matched_address:
