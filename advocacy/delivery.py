@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from flask import render_template
+from flask import has_app_context, render_template
 from flask_babel import force_locale, gettext
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select, update
@@ -450,6 +450,7 @@ def process_queue(
                     )
                 report.retrying += 1
             continue
+        _notify_sent(db, sender, delivery, status_url, send)
         with db.write() as session:
             row = session.get(Delivery, delivery.id)
             row.status, row.sent_at, row.attempts = (
@@ -531,6 +532,43 @@ def notice_languages(db: Database, delivery: Delivery) -> list[str]:
     offered = [x for x in map(configured, current_app.config["LANGUAGE_LIST"]) if x is not None]
     ordered = ([letter_language] if letter_language else []) + offered
     return list(dict.fromkeys(x.identifier for x in ordered)) or ["en"]
+
+
+def _notify_sent(
+    db: Database,
+    sender: Sender,
+    delivery: Delivery,
+    status_url: Callable[[Delivery], str],
+    send: Callable,
+) -> None:
+    """Issue 14: give the supporter their letter's status link once it is sent, while their
+    address and the letter's key still exist, so that a bounce can reach them (the status page
+    then offers "send it yourself"). Best effort: the letter itself has gone already."""
+    if not delivery.supporter_email or not has_app_context():
+        return  # the text is a template: the deliver command has an app context, bare calls not
+    languages = notice_languages(db, delivery)
+    texts = []
+    for language in languages:
+        with force_locale(language):
+            texts.append(
+                render_template(
+                    "email/letter_sent.txt",
+                    official_name=delivery.official_name,
+                    status_url=status_url(delivery),
+                ).strip()
+            )
+    with force_locale(languages[0]):
+        subject = gettext("Your letter was sent: keep this link")
+    notice = mail.build_plain_message(
+        to=delivery.supporter_email,
+        subject=subject,
+        body="\n\n---\n\n".join(texts) + "\n",
+        from_address=sender.from_address,
+        from_name=sender.from_name,
+        domain=sender.domain,
+    )
+    with contextlib.suppress(mail.SmtpError):
+        send(sender.smtp, notice, sender.from_address, [delivery.supporter_email])
 
 
 def failure_subject(language: str) -> str:

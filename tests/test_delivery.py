@@ -202,7 +202,8 @@ def test_deliver_command_sends_and_reports(app, db, demo, mp, smtp, runner):
     result = runner.invoke(args=["deliver"])
     assert result.exit_code == 0, result.output
     assert "sent 1, retrying 0, failed 0" in result.output
-    assert len(smtp.inbox.messages) == 1
+    # The letter, then the supporter's notice with its status link (issue 14).
+    assert len(smtp.inbox.messages) == 2
 
 
 def test_deliver_command_without_smtp_says_so(runner):
