@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -129,10 +130,18 @@ def _photo_signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="official-photo")
 
 
+@lru_cache(maxsize=4096)
+def _photo_token(secret_key: str, url: str) -> str:
+    # Issue 13: the same few photos on every officials page; signing each anew (a new
+    # serializer, an HMAC) was a sixth of the page's time under load. The token is the same
+    # for the same key and URL, so it is kept.
+    return URLSafeSerializer(secret_key, salt="official-photo").dumps(url)
+
+
 @bp.app_context_processor
 def _template_helpers():
     return {
-        "photo_token": lambda url: _photo_signer().dumps(url),
+        "photo_token": lambda url: _photo_token(current_app.config["SECRET_KEY"], url),
         "needs_address": lambda campaign: (
             campaign.provider in providers() and providers()[campaign.provider].needs_address
         ),
