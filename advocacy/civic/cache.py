@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -111,6 +112,11 @@ class LookupCache:
         # How coarse a stored time is: an hour, or a quarter of a short TTL (so that an answer
         # is fresh for at least three quarters of the TTL).
         self.time_step = min(3600.0, ttl / 4)
+        # Issue 13: answers read in the last few seconds, kept in this process (the officials
+        # page and the letter pages read the same key again and again). Only answers, never
+        # an absence or a failure, so a lookup stored by another worker is seen at once.
+        self._recent: dict[str, tuple[float, LookupCacheEntry]] = {}
+        self._recent_seconds = min(5.0, ttl / 10)
 
     def key(self, provider: str, postcode: str, districts: Mapping[str, Any] | None = None) -> str:
         """The row's key: the provider, and a keyed hash of what was looked up."""
@@ -155,11 +161,24 @@ class LookupCache:
             retry_after=(entry.failed_until - now).total_seconds(),
         )
 
+    def _recent_entry(self, key: str) -> LookupCacheEntry | None:
+        """``_entry``, from memory when it was read with an answer a moment ago."""
+        kept = self._recent.get(key)
+        now = time.monotonic()
+        if kept is not None and now - kept[0] < self._recent_seconds:
+            return kept[1]
+        entry = self._entry(key)
+        if entry is not None and entry.payload:
+            if len(self._recent) > 10_000:
+                self._recent.clear()
+            self._recent[key] = (now, entry)
+        return entry
+
     def read(self, key: str, not_before: datetime | None = None) -> LookupResult | None:
         """The stored answer (marked stale when older than the TTL), or None (also when it
         was fetched before ``not_before``: the officials changed since). Never calls an
         upstream."""
-        return self._usable(self._entry(key), _now(), not_before)
+        return self._usable(self._recent_entry(key), _now(), not_before)
 
     def remembered_failure(self, key: str) -> RememberedFailure | None:
         """The upstream's recent failure for this key, while it is remembered."""
@@ -216,6 +235,7 @@ class LookupCache:
     # -- writing ---------------------------------------------------------------------------
 
     def store(self, key: str, result: LookupResult) -> None:
+        self._recent.pop(key, None)
         payload = json.dumps(result.to_dict(), ensure_ascii=False)
         now = _now()
         with self.db.write() as session:
@@ -233,6 +253,7 @@ class LookupCache:
 
     def remember_failure(self, key: str) -> None:
         """Remember that the upstream just failed for ``key``."""
+        self._recent.pop(key, None)
         if self.failure_memory <= timedelta(0):
             return
         now = _now()
