@@ -38,14 +38,15 @@ DAYS = 60
 def _rows_sql(dialect: str, rows: int, campaign_id: int) -> str:
     """One INSERT ... SELECT that writes ``rows`` contact actions (fixed SQL, numbers only)."""
     if dialect == "sqlite":
+        # An integer and fixed text only.
         series = (
-            f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) "
+            f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) "  # noqa: S608
             "SELECT i FROM n"
         )
         when = f"datetime('2026-09-01', '+' || ((i * 7919) % {DAYS * 86400}) || ' seconds')"
         personalized = "CASE i % 3 WHEN 0 THEN NULL WHEN 1 THEN 1 ELSE 0 END"
     else:
-        series = f"SELECT generate_series(1, {rows}) AS i"
+        series = f"SELECT generate_series(CAST(1 AS BIGINT), {rows}) AS i"
         when = (
             "TIMESTAMPTZ '2026-09-01 00:00:00+00' + "
             f"make_interval(secs => (i * 7919) % {DAYS * 86400})"
@@ -53,8 +54,9 @@ def _rows_sql(dialect: str, rows: int, campaign_id: int) -> str:
         personalized = "CASE i % 3 WHEN 0 THEN NULL WHEN 1 THEN TRUE ELSE FALSE END"
     level = "CASE (i % 400) % 3 WHEN 0 THEN 'federal' WHEN 1 THEN 'provincial' ELSE 'municipal' END"
     office = "CASE (i % 400) % 3 WHEN 0 THEN 'MP' WHEN 1 THEN 'MPP' ELSE 'Councillor' END"
+    # Integers and fixed text only, no data.
     return (
-        "INSERT INTO contact_actions (campaign_id, template_id, official_name, official_office,"
+        "INSERT INTO contact_actions (campaign_id, template_id, official_name, official_office,"  # noqa: S608
         " district_name, district_id, level, provider, method, postcode_prefix, created_at,"
         " idempotency_token, source, personalized, fingerprint)"
         f" SELECT {campaign_id}, NULL, 'Official ' || (i % {DISTRICTS}), {office},"
