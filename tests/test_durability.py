@@ -199,6 +199,8 @@ class Supporter:
         letter = self.request("GET", link)
         assert letter.status_code == 200
         send = self.request("POST", link, data=letter_form_data(letter.text))
+        if send.status_code == 303:  # the send page is reached by a redirect (issue 14)
+            send = self.request("GET", send.headers["Location"].removeprefix(self.url))
         assert send.status_code == 200, send.status_code
         return {
             "csrf_token": csrf_token(send.text),
