@@ -10,6 +10,7 @@ from flask_babel import get_locale
 
 from . import civic, delivery, locales, supporting
 from . import config as config_module
+from .campaigns import campaign_text
 from .civic.budget import GuardedProvider, UpstreamGuard
 from .civic.cache import LookupCache
 from .db import Database
@@ -110,6 +111,8 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["mailto_link"] = mailto_link
+    # A campaign's title or introduction in the page's language, where the organizer wrote one.
+    app.jinja_env.globals["campaign_text"] = lambda c, f: campaign_text(c, f, html_lang())
 
     @app.before_request
     def _upload_limit() -> None:

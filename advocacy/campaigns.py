@@ -249,6 +249,7 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
             )
         except directory.DirectoryError as exc:
             raise CampaignFileError(f"{folder}/targets.csv: {exc}") from exc
+    texts = texts_from_toml(meta, f"{folder}/campaign.toml")
     letters = []
     for path in sorted(folder.glob("letter.*.txt")):
         try:
@@ -278,6 +279,7 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
             status=meta.get("status", CampaignStatus.LIVE),
             goal=meta.get("goal"),
             target_mode=meta.get("target_mode", TargetMode.PROVIDER),
+            texts=texts,
         )
         session.add(campaign)
         session.flush()
@@ -362,3 +364,41 @@ def letter_languages(db: Database, campaign: Campaign, official: Official) -> li
         ).all()
     found = [x.language for x in letters if x.applies(official.level, official.elected_office)]
     return list(dict.fromkeys(found))
+
+
+# -- a campaign's title and introduction in each language (issue 9) ---------------------------
+
+TEXT_FIELDS = ("title", "introduction")
+
+
+def campaign_text(campaign: Campaign, field: str, language: str | None) -> str:
+    """The campaign's ``field`` ("title" or "introduction") in ``language`` ("fr", "zh-Hant"
+    or Babel's "zh_Hant") where the organizer wrote one, else the campaign's own text."""
+    own = getattr(campaign, field) or ""
+    texts = getattr(campaign, "texts", None) or {}
+    if not language or not isinstance(texts, dict):
+        return own
+    wanted = language.replace("_", "-").casefold()
+    for code, values in texts.items():
+        if str(code).casefold() == wanted and isinstance(values, dict):
+            translated = values.get(field)
+            if isinstance(translated, str) and translated.strip():
+                return translated
+    return own
+
+
+def texts_from_toml(meta: dict, where: str) -> dict[str, dict[str, str]]:
+    """The optional ``[texts.fr]`` / ``[texts."zh-Hant"]`` tables of a campaign.toml."""
+    raw = meta.get("texts", {})
+    if not isinstance(raw, dict):
+        raise CampaignFileError(f"{where}: [texts] must hold one table per language")
+    texts: dict[str, dict[str, str]] = {}
+    for language, values in raw.items():
+        if not isinstance(values, dict) or not set(values) <= set(TEXT_FIELDS):
+            raise CampaignFileError(
+                f"{where}: [texts.{language}] may hold only {', '.join(TEXT_FIELDS)}"
+            )
+        if not all(isinstance(value, str) for value in values.values()):
+            raise CampaignFileError(f"{where}: [texts.{language}] values must be text")
+        texts[language] = {key: value.strip() for key, value in values.items() if value.strip()}
+    return texts

@@ -86,6 +86,8 @@ class Campaign(Base):
     # Officials changed on this day (an election, a by-election): lookups stored before it
     # are asked again (issue 11).
     officials_changed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The title and introduction in other languages (issue 9): {"fr": {"title": ..., ...}}.
+    texts: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     templates: Mapped[list[LetterTemplate]] = relationship(
         back_populates="campaign", order_by="LetterTemplate.version"

@@ -31,9 +31,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from .. import actions, civic, delivery, mail, notices, statement
+from ..campaigns import campaign_text
 from ..constants import SignatureDisplay
 from ..db import database
-from ..extensions import limiter, supporter_path
+from ..extensions import html_lang, limiter, supporter_path
 from ..models import Campaign, Statement
 from ..supporting import PostcodeNeeded
 from .forms import VersionField
@@ -296,7 +297,7 @@ def _send_confirmation(campaign: Campaign, signature_id: int, address: str) -> b
     hours = max(1, config["CONFIRM_TTL"] // 3600)
     my_data = _public_url("privacy.ask")
     message = notices.signature_confirmation(
-        sender, address, campaign.title, link, hours, my_data
+        sender, address, campaign_text(campaign, "title", html_lang()), link, hours, my_data
     )
     try:
         mail.send(sender.smtp, message, sender.from_address, [address])

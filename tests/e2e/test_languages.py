@@ -3,7 +3,8 @@ how Chinese text breaks into lines on a phone.
 
 Done means: a supporter with a French or Chinese browser meets no English sentence, apart from
 officials' names (and their offices, districts and parties, as the provider writes them) and
-what the organizer wrote only in English (the demo campaign's title and introduction).
+what the organizer wrote only in English (the demo campaign ships its title and introduction
+in French and Chinese too, so they must not appear in English).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from advocacy.models import Campaign, ContactAction
+from advocacy.models import ContactAction
 from tests.conftest import DEMO_SLUG, FIXTURES, require
 
 from .conftest import TIMEOUT_MS
@@ -54,9 +55,7 @@ def allowed_texts(live_app) -> list[str]:
     with (CAMPAIGN_DIR / "targets.csv").open(encoding="utf-8") as rows:
         for row in csv.DictReader(rows):
             texts += [row["name"], row["office"], row["district"], row["email"], row["url"]]
-    with live_app.db.reader() as session:
-        campaign = session.scalar(select(Campaign).where(Campaign.slug == DEMO_SLUG))
-        texts += [campaign.title, *campaign.introduction.split("\n\n")]
+    # Not the demo campaign's title and introduction: it ships them in French and Chinese.
     return sorted({t.strip() for t in texts if t.strip()}, key=len, reverse=True)
 
 

@@ -112,7 +112,8 @@ def _providers() -> dict:
 
 
 def _form(campaign=None) -> CampaignForm:
-    form = CampaignForm(obj=campaign)
+    form_class, initial = _with_texts(campaign)
+    form = form_class(obj=campaign, **initial)
     providers = _providers()
     form.provider.choices = [
         SelectChoice(name, f"{name} ({provider.country})") for name, provider in providers.items()
@@ -154,9 +155,8 @@ def _campaign_page(campaign, saved_message: str):
     form = _form(campaign)
     if form.validate_on_submit():
         try:
-            saved = campaigns.save_campaign(
-                database(), campaign.id if campaign else None, _fields(form)
-            )
+            fields = _fields(form) | _texts(form, campaign)
+            saved = campaigns.save_campaign(database(), campaign.id if campaign else None, fields)
         except campaigns.CampaignConflict:
             form.slug.errors.append(_("Another campaign already uses this address."))
         else:
@@ -170,6 +170,7 @@ def _campaign_page(campaign, saved_message: str):
         deliveries=delivery.status_counts(database(), campaign.id) if campaign else {},
         smtp=bool(current_app.config["SMTP_URL"]),
         data_age=civic.freshness.data_age(database(), campaign.provider) if campaign else None,
+        text_fields=text_fields(form),
     ), status
 
 
@@ -188,6 +189,75 @@ def _fields(form: CampaignForm) -> dict:
         "goal": form.goal.data,
         "officials_changed_on": form.officials_changed_on.data,
     }
+
+
+# -- the title and introduction in other languages (issue 9) ----------------------------------
+
+
+def text_languages() -> list[str]:
+    """The app's languages other than the first, which the campaign's own text is written in."""
+    return list(current_app.config["LANGUAGE_LIST"][1:])
+
+
+def _text_key(tag: str) -> str:
+    return "text_" + re.sub(r"[^a-z0-9]", "_", tag.lower())
+
+
+def _with_texts(campaign) -> tuple[type[CampaignForm], dict]:
+    """The settings form with an optional title and introduction for each other language, and
+    their saved values."""
+    languages = text_languages()
+    if not languages:
+        return CampaignForm, {}
+
+    class TextsForm(CampaignForm):
+        pass
+
+    saved = (campaign.texts or {}) if campaign is not None else {}
+    initial = {}
+    for tag in languages:
+        key = _text_key(tag)
+        setattr(TextsForm, key + "_title", StringField(_l("Title"), [Optional(), Length(max=200)]))
+        setattr(
+            TextsForm,
+            key + "_introduction",
+            TextAreaField(
+                _l("Why it matters (Markdown)"),
+                [Optional(), Length(max=20_000)],
+                render_kw={"rows": 8},
+            ),
+        )
+        for name in campaigns.TEXT_FIELDS:
+            initial[f"{key}_{name}"] = (saved.get(tag) or {}).get(name, "")
+    return TextsForm, initial
+
+
+def text_fields(form: CampaignForm) -> list[tuple[str, list]]:
+    """(language, [title field, introduction field]) for the template's fieldsets."""
+    return [
+        (tag, [form[f"{_text_key(tag)}_{name}"] for name in campaigns.TEXT_FIELDS])
+        for tag in text_languages()
+        if f"{_text_key(tag)}_title" in form
+    ]
+
+
+def _texts(form: CampaignForm, campaign) -> dict:
+    """``{"texts": ...}`` to save: the form's languages, and any other language kept as it was
+    (nothing when the app has one language)."""
+    fieldsets = text_fields(form)
+    if not fieldsets:
+        return {}
+    saved = (campaign.texts or {}) if campaign is not None else {}
+    texts = {tag: values for tag, values in saved.items() if tag not in dict(fieldsets)}
+    for tag, fields in fieldsets:
+        values = {
+            name: (field.data or "").strip()
+            for name, field in zip(campaigns.TEXT_FIELDS, fields, strict=True)
+        }
+        values = {name: value for name, value in values.items() if value}
+        if values:
+            texts[tag] = values
+    return {"texts": texts}
 
 
 # Issue 12: the settings page's partner part (embed snippet, partner sites, API tokens).
