@@ -137,6 +137,7 @@ def test_default_applies_to_an_empty_field():
 def test_the_fields_are_the_documented_ones():
     assert set(FIELDS) == {
         "official.name",
+        "official.salutation",
         "official.office",
         "official.district",
         "official.party",
