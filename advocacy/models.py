@@ -428,7 +428,8 @@ class ApiToken(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))  # whom it was given to, for the organizer
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hint: Mapped[str] = mapped_column(String(12))  # the token's first characters, to tell them apart
+    # The token's first characters, to tell tokens apart.
+    hint: Mapped[str] = mapped_column(String(12))
     created_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

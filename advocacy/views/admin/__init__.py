@@ -55,6 +55,16 @@ def require_login():
     return None
 
 
-from . import auth, campaigns, deliveries, letters, tallies, targets  # noqa: E402,F401 - routes register on bp
-from . import positions, reports, statement  # noqa: E402,F401 - issue 10
-from . import about  # noqa: E402,F401 - issue 14: who runs a campaign, its privacy page
+# Each module registers its routes on bp (hence imported here, after bp exists).
+from . import (  # noqa: E402,F401
+    about,
+    auth,
+    campaigns,
+    deliveries,
+    letters,
+    positions,
+    reports,
+    statement,
+    tallies,
+    targets,
+)
