@@ -230,7 +230,7 @@ def test_the_dashboard_shows_every_table(organizer, demo, sent):
 
 def test_the_dashboard_shows_progress_towards_the_goal(organizer, demo, sent):
     html = page_text(organizer.get(f"/admin/campaigns/{demo.id}/tallies"))
-    assert f"Goal: {len(SENT)} of {demo.goal} letters (0%), all dates." in html
+    assert f"Goal: {len(SENT)} of {demo.goal:,} letters (0%), all dates." in html
     assert f'<progress id="goal-progress" max="{demo.goal}" value="{len(SENT)}">' in html
 
 
@@ -385,7 +385,7 @@ def test_the_dashboard_filters_by_date(organizer, dated):
     assert '<td>flyer</td><td class="num">1</td>' in html
     assert "Somewhere" not in html
     # Goal progress counts every date.
-    assert f"Goal: 4 of {dated.goal} letters" in html
+    assert f"Goal: 4 of {dated.goal:,} letters" in html
     # Exports keep the range.
     assert "/tallies/district.csv?from=2024-05-02&amp;to=2024-05-03" in organizer.get(url).get_data(
         as_text=True
