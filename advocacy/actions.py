@@ -15,7 +15,7 @@ from .civic.officials import Official
 from .civic.postcodes import prefix
 from .constants import ContactMethod
 from .db import Database
-from .models import Campaign, ContactAction, LetterTemplate
+from .models import Campaign, ContactAction, LetterVersion
 
 METHODS = tuple(ContactMethod)
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -60,7 +60,7 @@ def _existing(session, token: str, fingerprint: str | None, since: datetime | No
 def record_contact(
     db: Database,
     campaign: Campaign,
-    template: LetterTemplate | None,
+    version: LetterVersion | None,
     official: Official,
     postcode: str,
     method: str,
@@ -88,7 +88,7 @@ def record_contact(
         return Recorded(existing, created=False)
     fields = {
         "campaign_id": campaign.id,
-        "template_id": template.id if template else None,
+        "template_id": version.id if version else None,
         "official_name": official.name,
         "official_office": official.elected_office,
         "district_name": official.district_name,

@@ -14,7 +14,7 @@ from .civic.officials import LookupResult, Official
 from .constants import CampaignStatus, TargetMode
 from .db import Database
 from .letters import LetterError, load_letter_file, render_parts
-from .models import Campaign, ContactAction, CustomTarget, Letter, LetterTemplate
+from .models import Campaign, ContactAction, CustomTarget, Letter, LetterVersion
 
 STATUSES = tuple(CampaignStatus)
 SAMPLE_OFFICIAL = Official(
@@ -127,14 +127,14 @@ def letter_for(
     return next((x for x in matching if x.language == language), None) or next(iter(matching), None)
 
 
-def newest_version(db: Database, letter: Letter) -> LetterTemplate | None:
+def newest_version(db: Database, letter: Letter) -> LetterVersion | None:
     """The letter's newest version, with ``.letter`` loaded (its editing mode)."""
     with db.reader() as session:
         return session.scalar(
-            select(LetterTemplate)
-            .options(joinedload(LetterTemplate.letter))
-            .where(LetterTemplate.letter_id == letter.id)
-            .order_by(LetterTemplate.version.desc())
+            select(LetterVersion)
+            .options(joinedload(LetterVersion.letter))
+            .where(LetterVersion.letter_id == letter.id)
+            .order_by(LetterVersion.version.desc())
         )
 
 
@@ -295,7 +295,7 @@ def load_campaign_dir(db: Database, folder: Path) -> tuple[Campaign, bool]:
             session.add(letter)
             session.flush()
             session.add(
-                LetterTemplate(
+                LetterVersion(
                     letter_id=letter.id,
                     campaign_id=campaign.id,
                     language=file.language,
@@ -329,7 +329,7 @@ def letter_version(
     language: str,
     official: Official | None = None,
     version_id: int | None = None,
-) -> LetterTemplate | None:
+) -> LetterVersion | None:
     """The letter version an official gets: the one a form was rendered with
     (``version_id``), if it is a version of this campaign's letter for them; else the newest
     version of the letter for them (see letter_for). ``.letter`` is loaded: its editing mode
@@ -337,7 +337,7 @@ def letter_version(
     if version_id is not None and 0 < version_id <= ID_MAX:
         with db.reader() as session:
             version = session.get(
-                LetterTemplate, version_id, options=[joinedload(LetterTemplate.letter)]
+                LetterVersion, version_id, options=[joinedload(LetterVersion.letter)]
             )
         if (
             version is not None

@@ -38,7 +38,7 @@ from .civic.postcodes import prefix
 from .constants import ContactMethod
 from .constants import DeliveryStatus as Status
 from .db import Database
-from .models import Campaign, Delivery, LetterTemplate
+from .models import Campaign, Delivery, LetterVersion
 
 BACKOFF = (60, 300, 1800, 7200, 21600)  # seconds before attempts 2, 3, ...
 CLAIM_TIMEOUT = timedelta(minutes=10)  # a "sending" claim older than this was abandoned
@@ -201,7 +201,7 @@ def request_delivery(
     db: Database,
     rules: Rules,
     campaign: Campaign,
-    template: LetterTemplate | None,
+    version: LetterVersion | None,
     official: Official,
     postcode: str,
     letter: LetterText,
@@ -234,7 +234,7 @@ def request_delivery(
             raise AlreadySent(official.name)
         delivery = Delivery(
             campaign_id=campaign.id,
-            template_id=template.id if template else None,
+            template_id=version.id if version else None,
             official_key=official.key,
             official_name=official.name,
             official_office=official.elected_office,
@@ -286,13 +286,11 @@ def confirm(db: Database, rules: Rules, campaign: Campaign, delivery_id: int) ->
         source=delivery.provider,
     )
     with db.reader() as session:
-        template = (
-            session.get(LetterTemplate, delivery.template_id) if delivery.template_id else None
-        )
+        version = session.get(LetterVersion, delivery.template_id) if delivery.template_id else None
     recorded = record_contact(
         db,
         campaign,
-        template,
+        version,
         official,
         delivery.postcode_prefix,
         ContactMethod.EMAIL,
@@ -527,8 +525,8 @@ def notice_languages(db: Database, delivery: Delivery) -> list[str]:
     letter_language = None
     if delivery.template_id is not None:
         with db.reader() as session:
-            template = session.get(LetterTemplate, delivery.template_id)
-            letter_language = configured(template.language) if template else None
+            version = session.get(LetterVersion, delivery.template_id)
+            letter_language = configured(version.language) if version else None
     offered = [x for x in map(configured, current_app.config["LANGUAGE_LIST"]) if x is not None]
     ordered = ([letter_language] if letter_language else []) + offered
     return list(dict.fromkeys(x.identifier for x in ordered)) or ["en"]

@@ -19,7 +19,7 @@ from .campaigns import SAMPLE_OFFICIAL
 from .civic.officials import Official
 from .constants import EditingMode
 from .db import Database
-from .models import Campaign, Letter, LetterTemplate
+from .models import Campaign, Letter, LetterVersion
 
 # Who the sample letter is from, in previews and in the check made at every save.
 SAMPLE_SUPPORTER = {"name": "Sam Supporter", "city": "Ottawa"}
@@ -45,7 +45,7 @@ class Limits:
 @dataclass(frozen=True)
 class LetterRow:
     letter: Letter
-    current: LetterTemplate | None
+    current: LetterVersion | None
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class DiffLine:
 
 @dataclass(frozen=True)
 class VersionRow:
-    version: LetterTemplate
+    version: LetterVersion
     diff: list[DiffLine]  # against the version before it; empty for the first
     newest: bool
 
@@ -73,11 +73,11 @@ def letter_rows(db: Database, campaign: Campaign) -> list[LetterRow]:
             .order_by(Letter.position, Letter.id)
         ).all()
         newest = {
-            template.letter_id: template
-            for template in session.scalars(
-                select(LetterTemplate)
-                .where(LetterTemplate.campaign_id == campaign.id)
-                .order_by(LetterTemplate.version)
+            version.letter_id: version
+            for version in session.scalars(
+                select(LetterVersion)
+                .where(LetterVersion.campaign_id == campaign.id)
+                .order_by(LetterVersion.version)
             )
         }
     return [LetterRow(letter, newest.get(letter.id)) for letter in rows]
@@ -90,14 +90,14 @@ def get_letter(db: Database, campaign: Campaign, letter_id: int) -> Letter | Non
     return letter if letter is not None and letter.campaign_id == campaign.id else None
 
 
-def versions(db: Database, letter: Letter) -> list[LetterTemplate]:
+def versions(db: Database, letter: Letter) -> list[LetterVersion]:
     """Every version of the letter, oldest first."""
     with db.reader() as session:
         return list(
             session.scalars(
-                select(LetterTemplate)
-                .where(LetterTemplate.letter_id == letter.id)
-                .order_by(LetterTemplate.version)
+                select(LetterVersion)
+                .where(LetterVersion.letter_id == letter.id)
+                .order_by(LetterVersion.version)
             )
         )
 
@@ -166,7 +166,7 @@ def create_letter(
     created_by: str,
     today: str,
     limits: Limits = Limits(),
-) -> tuple[Letter, LetterTemplate]:
+) -> tuple[Letter, LetterVersion]:
     """A new letter for the campaign with ``settings`` (see SETTINGS) and its first version."""
     subject, body = _clean(subject).strip(), _clean(body)
     check_text(subject, body, campaign.title, today, limits)
@@ -174,7 +174,7 @@ def create_letter(
         letter = Letter(campaign_id=campaign.id, **_settings(settings))
         session.add(letter)
         session.flush()
-        template = LetterTemplate(
+        version = LetterVersion(
             letter_id=letter.id,
             campaign_id=campaign.id,
             language=letter.language,
@@ -184,9 +184,9 @@ def create_letter(
             created_by=created_by,
             editing=letter.editing,
         )
-        session.add(template)
+        session.add(version)
         session.flush()
-        return letter, template
+        return letter, version
 
 
 def save_settings(db: Database, letter: Letter, settings: dict) -> Letter:
@@ -221,7 +221,7 @@ def save_version(
     today: str,
     limits: Limits = Limits(),
     editing: str | None = None,
-) -> LetterTemplate:
+) -> LetterVersion:
     """Save the text as the letter's newest version (checked first: InvalidLetter), with the
     letter's editing mode; ``editing`` (a restored version's) sets the letter's mode too."""
     subject, body = _clean(subject).strip(), _clean(body)
@@ -235,11 +235,11 @@ def save_version(
                 # SQLite serialises writers (BEGIN IMMEDIATE); elsewhere two organizers
                 # saving at once meet the unique (letter, version) constraint: try again.
                 highest = session.scalar(
-                    select(func.max(LetterTemplate.version)).where(
-                        LetterTemplate.letter_id == letter.id
+                    select(func.max(LetterVersion.version)).where(
+                        LetterVersion.letter_id == letter.id
                     )
                 )
-                template = LetterTemplate(
+                version = LetterVersion(
                     letter_id=letter.id,
                     campaign_id=campaign.id,
                     language=stored.language,
@@ -251,9 +251,9 @@ def save_version(
                 )
                 if editing:
                     stored.editing = editing
-                session.add(template)
+                session.add(version)
                 session.flush()
-                return template
+                return version
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -268,10 +268,10 @@ def restore_version(
     created_by: str,
     today: str,
     limits: Limits = Limits(),
-) -> LetterTemplate:
+) -> LetterVersion:
     """Save a copy of an old version as the newest one (the old one stays as it was)."""
     with db.reader() as session:
-        old = session.get(LetterTemplate, template_id)
+        old = session.get(LetterVersion, template_id)
     if old is None or old.letter_id != letter.id:
         raise LookupError(template_id)
     return save_version(
@@ -282,11 +282,11 @@ def restore_version(
 # -- History ----------------------------------------------------------------------------------
 
 
-def _as_lines(template: LetterTemplate) -> list[str]:
-    return [f"Subject: {template.subject}", "", *template.body.split("\n")]
+def _as_lines(version: LetterVersion) -> list[str]:
+    return [f"Subject: {version.subject}", "", *version.body.split("\n")]
 
 
-def diff(old: LetterTemplate, new: LetterTemplate) -> list[DiffLine]:
+def diff(old: LetterVersion, new: LetterVersion) -> list[DiffLine]:
     """What changed from ``old`` to ``new``, as unified-diff lines (text only: the page
     escapes it)."""
     lines = difflib.unified_diff(_as_lines(old), _as_lines(new), n=2, lineterm="")
@@ -303,8 +303,8 @@ def history(db: Database, letter: Letter) -> list[VersionRow]:
     """Every version, newest first, each with its diff against the one before it."""
     found = versions(db, letter)
     rows = [
-        VersionRow(template, diff(found[i - 1], template) if i else [], i == len(found) - 1)
-        for i, template in enumerate(found)
+        VersionRow(version, diff(found[i - 1], version) if i else [], i == len(found) - 1)
+        for i, version in enumerate(found)
     ]
     return list(reversed(rows))
 

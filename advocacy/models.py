@@ -89,8 +89,8 @@ class Campaign(Base):
     # The title and introduction in other languages (issue 9): {"fr": {"title": ..., ...}}.
     texts: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
-    templates: Mapped[list[LetterTemplate]] = relationship(
-        back_populates="campaign", order_by="LetterTemplate.version"
+    templates: Mapped[list[LetterVersion]] = relationship(
+        back_populates="campaign", order_by="LetterVersion.version"
     )
 
     def targets(self, elected_office: str) -> bool:
@@ -116,7 +116,7 @@ class Organizer(Base):
 
 class Letter(Base):
     """A campaign's letter for one language and one group of officials. Its text lives in
-    immutable versions (LetterTemplate); the newest version is the one supporters get."""
+    immutable versions (LetterVersion); the newest version is the one supporters get."""
 
     __tablename__ = "letters"
 
@@ -132,8 +132,8 @@ class Letter(Base):
     editing: Mapped[str] = mapped_column(String(10), default=EditingMode.FREE)
 
     campaign: Mapped[Campaign] = relationship()
-    versions: Mapped[list[LetterTemplate]] = relationship(
-        back_populates="letter", order_by="LetterTemplate.version"
+    versions: Mapped[list[LetterVersion]] = relationship(
+        back_populates="letter", order_by="LetterVersion.version"
     )
 
     def applies(self, level: str, office: str) -> bool:
@@ -141,7 +141,7 @@ class Letter(Base):
         return not wanted or level.casefold() in wanted or office.casefold() in wanted
 
 
-class LetterTemplate(Base):
+class LetterVersion(Base):
     """One immutable version of a letter: subject and body templates, who saved it, when."""
 
     __tablename__ = "letter_templates"
@@ -192,7 +192,7 @@ class ContactAction(Base):
     # within the repeat window counts once. Not reversible to an address.
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
-    template: Mapped[LetterTemplate | None] = relationship()
+    template: Mapped[LetterVersion | None] = relationship()
 
 
 class CustomTarget(Base):

@@ -36,7 +36,7 @@ from .civic.cache import LookupCache
 from .civic.postcodes import prefix
 from .constants import CampaignStatus, ContactMethod, EditingMode, PostcodeShown, TargetMode
 from .db import Database
-from .models import Campaign, LetterTemplate
+from .models import Campaign, LetterVersion
 
 # Tables whose changes (committed by this process) drop the campaign data kept in memory.
 MEMO_TABLES = ("campaigns", "letters", "letter_templates", "custom_targets")
@@ -153,7 +153,7 @@ class Resolved:
     postcode: str
     result: civic.LookupResult
     official: civic.Official
-    version: LetterTemplate | None
+    version: LetterVersion | None
 
 
 @dataclass(frozen=True)

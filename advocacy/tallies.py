@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from . import counters
 from .counters import utc_day
 from .db import Database
-from .models import Campaign, ContactAction, LetterTemplate, TallyCounter
+from .models import Campaign, ContactAction, LetterVersion, TallyCounter
 
 # What a tally can be grouped by, and the columns (before the count) each table has.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -401,8 +401,8 @@ def iter_actions(
     statement = _filtered(
         select(
             ContactAction.created_at,
-            LetterTemplate.id,
-            LetterTemplate.version,
+            LetterVersion.id,
+            LetterVersion.version,
             ContactAction.official_name,
             ContactAction.official_office,
             ContactAction.district_name,
@@ -413,7 +413,7 @@ def iter_actions(
             ContactAction.postcode_prefix,
             ContactAction.source,
         )
-        .outerjoin(LetterTemplate, ContactAction.template_id == LetterTemplate.id)
+        .outerjoin(LetterVersion, ContactAction.template_id == LetterVersion.id)
         .order_by(ContactAction.created_at, ContactAction.id),
         campaign.id,
         period or Period(),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 import advocacy
 from advocacy import campaigns, editor
-from advocacy.models import Letter, LetterTemplate
+from advocacy.models import Letter, LetterVersion
 
 from .admin_helpers import EMAIL, create_organizer, login, post_form
 from .conftest import DEMO_SLUG
@@ -62,13 +62,13 @@ def urls(campaign, letter) -> dict[str, str]:
     }
 
 
-def stored_versions(db, letter) -> list[LetterTemplate]:
+def stored_versions(db, letter) -> list[LetterVersion]:
     with db.reader() as session:
         return list(
             session.scalars(
-                select(LetterTemplate)
-                .where(LetterTemplate.letter_id == letter.id)
-                .order_by(LetterTemplate.version)
+                select(LetterVersion)
+                .where(LetterVersion.letter_id == letter.id)
+                .order_by(LetterVersion.version)
             )
         )
 

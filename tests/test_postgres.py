@@ -23,7 +23,7 @@ from sqlalchemy.engine import URL, make_url
 
 from advocacy import actions, create_app
 from advocacy.civic.officials import Official
-from advocacy.models import Base, Campaign, ContactAction, LetterTemplate, LookupCacheEntry
+from advocacy.models import Base, Campaign, ContactAction, LetterVersion, LookupCacheEntry
 
 from .conftest import DEMO_SLUG, require, test_config
 from .helpers import csrf_token, hidden, letter_form_data, lookup
@@ -122,7 +122,7 @@ def test_supporter_path_logs_one_contact_on_postgres(pg_app, represent):
     with db.reader() as session:
         rows = session.scalars(select(ContactAction)).all()
         campaign = session.scalar(select(Campaign).where(Campaign.slug == DEMO_SLUG))
-        template = session.get(LetterTemplate, int(confirm["template_id"]))
+        template = session.get(LetterVersion, int(confirm["template_id"]))
         cached = session.scalar(select(func.count()).select_from(LookupCacheEntry))
     assert len(rows) == 1
     row = rows[0]

@@ -790,7 +790,7 @@ def campaign(db) -> str:
             session.flush()
             letter_id = {"letter_id": letter.id}
         session.add(
-            models.LetterTemplate(
+            models.LetterVersion(
                 campaign_id=row.id,
                 language="en",
                 version=1,

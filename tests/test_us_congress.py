@@ -67,7 +67,7 @@ def app(tmp_path, day):
             session.flush()
             letter_id = {"letter_id": letter.id}
         session.add(
-            models.LetterTemplate(
+            models.LetterVersion(
                 campaign_id=row.id,
                 language="en",
                 version=1,

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from advocacy.constants import DeliveryStatus
-from advocacy.models import Campaign, Delivery, Letter, LetterTemplate
+from advocacy.models import Campaign, Delivery, Letter, LetterVersion
 
 from .organizer import hold_a_letter, log_in, organizer_account
 
@@ -119,9 +119,9 @@ def test_every_organizer_form_with_its_real_button(live_app, tab, tmp_path):
     with live_app.db.reader() as session:
         bodies = list(
             session.scalars(
-                select(LetterTemplate.body)
-                .where(LetterTemplate.letter_id == letter.id)
-                .order_by(LetterTemplate.version)
+                select(LetterVersion.body)
+                .where(LetterVersion.letter_id == letter.id)
+                .order_by(LetterVersion.version)
             )
         )
     assert len(bodies) == 3 and bodies[2] == bodies[0] != bodies[1], bodies
