@@ -141,8 +141,9 @@ def import_targets_command(slug: str, file: Path) -> None:
     if campaign is None:
         raise click.ClickException(f"no campaign with the slug {slug!r}")
     try:
-        rows = directory.parse_targets_csv(file.read_bytes(), campaign.country,
-                                           current_app.config["TARGETS_MAX_BYTES"])
+        rows = directory.parse_targets_csv(
+            file.read_bytes(), campaign.country, current_app.config["TARGETS_MAX_BYTES"]
+        )
     except directory.DirectoryError as exc:
         for line, message in exc.errors:
             click.echo(f"{file}:{line}: {message}", err=True)
@@ -204,8 +205,13 @@ def rebuild_tallies_command(slug: str | None) -> None:
 
 
 @click.command("deliver")
-@click.option("--loop", "interval", type=float, default=0.0,
-              help="Keep running, draining the queue every this many seconds (a worker).")
+@click.option(
+    "--loop",
+    "interval",
+    type=float,
+    default=0.0,
+    help="Keep running, draining the queue every this many seconds (a worker).",
+)
 @with_appcontext
 def deliver_command(interval: float) -> None:
     """Send the letters supporters confirmed (email delivery), retrying failures later, and
@@ -216,16 +222,24 @@ def deliver_command(interval: float) -> None:
         raise click.ClickException("email delivery is off: set ADVOCACY_SMTP_URL")
 
     def status_url(row) -> str:
-        return f"{config['PUBLIC_URL'].rstrip('/')}/letters/" \
-               f"{delivery.status_token(config, row.id, row.seal_key)}"
+        return (
+            f"{config['PUBLIC_URL'].rstrip('/')}/letters/"
+            f"{delivery.status_token(config, row.id, row.seal_key)}"
+        )
 
     while True:
-        purged = delivery.purge(database(), timedelta(seconds=config["CONFIRM_TTL"]),
-                                timedelta(seconds=config["LETTER_TEXT_KEEP"]))
-        report = delivery.process_queue(database(), sender, status_url,
-                                        max_attempts=config["DELIVERY_MAX_ATTEMPTS"])
-        click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
-                   f"purged {purged}")
+        purged = delivery.purge(
+            database(),
+            timedelta(seconds=config["CONFIRM_TTL"]),
+            timedelta(seconds=config["LETTER_TEXT_KEEP"]),
+        )
+        report = delivery.process_queue(
+            database(), sender, status_url, max_attempts=config["DELIVERY_MAX_ATTEMPTS"]
+        )
+        click.echo(
+            f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
+            f"purged {purged}"
+        )
         if interval <= 0:
             return
         time.sleep(interval)
@@ -240,8 +254,9 @@ def bounce_command() -> None:
     recipients = [str(message.get(h, "")) for h in ("Delivered-To", "X-Original-To", "To")]
     for recipient in recipients:
         for address in (a for _, a in email.utils.getaddresses([recipient]) if a):
-            row = delivery.record_bounce(database(), delivery.secret_bytes(current_app.config,
-                                                                           "bounce"), address)
+            row = delivery.record_bounce(
+                database(), delivery.secret_bytes(current_app.config, "bounce"), address
+            )
             if row is not None:
                 click.echo(f"bounce recorded for letter {row.id}")
                 return

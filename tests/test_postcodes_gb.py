@@ -218,8 +218,10 @@ def test_outward_codes_refuse_anything_else_never_a_crash(raw):
     assert normalize_gb_outcode(result) == result and " " not in result
 
 
-@pytest.mark.parametrize(("code", "stored"), [("SW1A 1AA", "SW1A"), ("M1 1AE", "M1"),
-                                              ("BR8 7RE", "BR8"), ("SW1A", "SW1A")])
+@pytest.mark.parametrize(
+    ("code", "stored"),
+    [("SW1A 1AA", "SW1A"), ("M1 1AE", "M1"), ("BR8 7RE", "BR8"), ("SW1A", "SW1A")],
+)
 def test_the_stored_part_of_a_uk_postcode_is_its_outward_code(code, stored):
     from advocacy.civic.postcodes import prefix
 

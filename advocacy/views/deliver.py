@@ -85,7 +85,10 @@ def request_delivery(slug: str, key: str):
     hours = max(1, config["CONFIRM_TTL"] // 3600)
     # Issue 10: the link to report the official's answer, keyed on this letter's form token.
     reply_token = positions.report_token(
-        config["SECRET_KEY"], campaign, resolved.official, resolved.result.province or "",
+        config["SECRET_KEY"],
+        campaign,
+        resolved.official,
+        resolved.result.province or "",
         form.token.data,
     )
     reply = _public_url("scorecard.reply", slug=campaign.slug, token=reply_token)

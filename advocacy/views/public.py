@@ -295,7 +295,7 @@ def _send_page(resolved: Resolved, token: str, name: str, composed: Composed):
             "token": token,
             "template_id": resolved.version.id if resolved.version else None,
             "proof": composed.proof,
-        }
+        },
     )
     deliver = None
     if supporter_path().offers_delivery(resolved):
@@ -355,8 +355,7 @@ def review(slug: str, key: str):
     if form.quotable.data and not composed.untouched:  # issue 10: for the office's report
         # A "blocks" letter: only the supporter's own words, not the campaign's locked text.
         words = "\n\n".join(e.data or "" for e in form.blocks) if locked else form.body.data
-        reports.hold_excerpt(database(), campaign, resolved.official, form.token.data,
-                             words or "")
+        reports.hold_excerpt(database(), campaign, resolved.official, form.token.data, words or "")
     # Issue 14: POST-redirect-GET, so that Back from the thanks page does not re-post.
     draft = send_draft.SendDraft(
         slug=campaign.slug,
