@@ -766,15 +766,14 @@ def test_the_provider_installs_the_redaction_on_urllib3(db):
 # -- the supporter's pages ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def campaign(db) -> str:
-    """A live US campaign writing to members of Congress."""
+def add_us_campaign(db, slug: str = SLUG, title: str = "Tell Congress") -> None:
+    """A live US campaign at ``slug`` writing to members of Congress, with one English letter."""
     from advocacy import models
 
     with db.write() as session:
         row = models.Campaign(
-            slug=SLUG,
-            title="Tell Congress",
+            slug=slug,
+            title=title,
             introduction="Write to your members of Congress.",
             country="US",
             provider="us",
@@ -783,22 +782,25 @@ def campaign(db) -> str:
         )
         session.add(row)
         session.flush()
-        letter_id = {}
-        if hasattr(models, "Letter"):  # letters per language and group, when the model has them
-            letter = models.Letter(campaign_id=row.id, language="en")
-            session.add(letter)
-            session.flush()
-            letter_id = {"letter_id": letter.id}
+        letter = models.Letter(campaign_id=row.id, language="en")
+        session.add(letter)
+        session.flush()
         session.add(
             models.LetterVersion(
                 campaign_id=row.id,
+                letter_id=letter.id,
                 language="en",
                 version=1,
                 subject="About our policy",
                 body="Dear {{ official.name }},\n\nPlease act.\n",
-                **letter_id,
             )
         )
+
+
+@pytest.fixture
+def campaign(db) -> str:
+    """A live US campaign writing to members of Congress."""
+    add_us_campaign(db)
     return SLUG
 
 

@@ -17,11 +17,12 @@ from html import unescape
 import pytest
 from sqlalchemy import text
 
-from advocacy import civic, create_app, models
+from advocacy import civic, create_app
 from advocacy.civic import us
 
 from .conftest import FIXTURES, test_config
 from .helpers import csrf_token
+from .test_us import add_us_campaign
 
 GEOCODER = "https://geocoder.test/geocoder"
 GEOCODER_URL = f"{GEOCODER}/geographies/onelineaddress"
@@ -49,33 +50,7 @@ def app(tmp_path, day):
     for command in (["init-db"], ["refresh-us-legislators", str(MEMBERS_2026)]):
         result = runner.invoke(args=command)
         assert result.exit_code == 0, result.output
-    with app.extensions["advocacy_db"].write() as session:
-        row = models.Campaign(
-            slug=SLUG,
-            title="Write to Congress",
-            country="US",
-            provider="us",
-            target_offices=["Senator", "Representative"],
-            status="live",
-        )
-        session.add(row)
-        session.flush()
-        letter_id = {}
-        if hasattr(models, "Letter"):  # letters per language and group, when the model has them
-            letter = models.Letter(campaign_id=row.id, language="en")
-            session.add(letter)
-            session.flush()
-            letter_id = {"letter_id": letter.id}
-        session.add(
-            models.LetterVersion(
-                campaign_id=row.id,
-                language="en",
-                version=1,
-                subject="About our policy",
-                body="Dear {{ official.name }},\n\nPlease act.\n",
-                **letter_id,
-            )
-        )
+    add_us_campaign(app.extensions["advocacy_db"], SLUG, title="Write to Congress")
     yield app
     app.extensions["advocacy_db"].engine.dispose()
 
