@@ -89,6 +89,12 @@ def lookup_page(client, address: str = AUSTIN, zip_code: str = "78701"):
         ("census-austin-120th", "TX", "10", 120),  # CD120 "10"
         ("census-dc-119th-delegate", "DC", "0", 119),  # the delegate: GEOID 1198
         ("census-de-119th-atlarge", "DE", "0", 119),  # at large: GEOID 1000
+        # Recorded answers (captured 2026-09-24, trimmed: no STATE, CDSESSN or CD1xx fields;
+        # the state is read from GEOIDs, the Congress from the layer's name).
+        ("census-shreveport-ACS2025_Current", "LA", "6", 119),
+        ("census-shreveport-Current_Current", "LA", "4", 120),  # redrawn: LA-04 on the new map
+        ("census-lansing-ACS2025_Current", "MI", "7", 119),
+        ("census-lansing-Current_Current", "MI", "7", 120),
     ],
 )
 def test_each_vintage_gives_its_district_and_its_congress(fixture, state, cd, congress):
@@ -147,6 +153,22 @@ def test_the_next_congress_map_is_refused_and_logged(app, upstream, caplog):
     assert (info.value.layer, info.value.sitting) == (120, 119)
     assert "Congress 120" in caplog.text and "Congress 119" in caplog.text
     assert "Congress Ave" not in caplog.text  # the address is never logged
+
+
+def test_a_recorded_answer_of_the_next_congress_is_refused(app, upstream):
+    # The default vintage's real answer for 505 Travis St, Shreveport (LA-04 on the 120th's map;
+    # the sitting member is LA-06's): nobody is named.
+    upstream.get(GEOCODER_URL, json=body("census-shreveport-Current_Current"))
+    with pytest.raises(civic.CongressMismatch) as info:
+        _provider(app).lookup("71101", address="505 Travis St, Shreveport, LA")
+    assert (info.value.layer, info.value.sitting) == (120, 119)
+
+
+def test_a_recorded_answer_of_the_sitting_congress_is_read(app, upstream):
+    upstream.get(GEOCODER_URL, json=body("census-shreveport-ACS2025_Current"))
+    result = _provider(app).lookup("71101", address="505 Travis St, Shreveport, LA")
+    assert result.extra["matched_address"] == "505 TRAVIS ST, SHREVEPORT, LA, 71101"
+    assert "vintage=ACS2025_Current" in upstream.calls[0].request.url
 
 
 def test_members_not_refreshed_after_the_new_congress_sits_are_refused(app, upstream, day):

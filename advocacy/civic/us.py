@@ -152,16 +152,17 @@ def _layer_records(value: Any) -> tuple[list[dict], bool]:
     return [r for r in records if "GEOID" in r or "BASENAME" in r], failed
 
 
-def _cd_code(record: Mapping[str, Any]) -> str | None:
+def _cd_code(record: Mapping[str, Any], fips: str = "") -> str | None:
     """The district number of a congressional district record: "0" for at-large states ("00")
-    and delegates ("98"), "" for areas in no district ("ZZ"), None when unreadable."""
+    and delegates ("98"), "" for areas in no district ("ZZ"), None when unreadable. ``fips``:
+    the state's code when the record has no ``STATE`` field (trimmed answers)."""
     code = ""
     for key, value in record.items():  # CD119, CD118, ...: the field is named after the Congress
         if re.fullmatch(r"CD\d*", str(key)) and _text(value):
             code = _text(value)
     if not code:
-        geoid, state = _text(record.get("GEOID")), _text(record.get("STATE"))
-        if len(geoid) == 4 and geoid.startswith(state):
+        geoid, state = _text(record.get("GEOID")), _text(record.get("STATE")) or fips
+        if len(geoid) == 4 and state and geoid.startswith(state):
             code = geoid[2:]
     code = code.upper()
     if code in {"00", "98", "0"}:
@@ -171,14 +172,32 @@ def _cd_code(record: Mapping[str, Any]) -> str | None:
     return str(int(code)) if code.isdigit() else None
 
 
-def _sld_code(record: Mapping[str, Any], field: str) -> str:
+def _sld_code(record: Mapping[str, Any], field: str, fips: str = "") -> str:
     code = _text(record.get(field)).upper()
     if not code:
-        geoid, state = _text(record.get("GEOID")), _text(record.get("STATE"))
+        geoid, state = _text(record.get("GEOID")), _text(record.get("STATE")) or fips
         code = geoid[len(state) :] if state and geoid.startswith(state) else ""
     if not _DISTRICT_CODE.fullmatch(code) or set(code) == {"Z"}:  # ZZZ: no district defined
         return ""
     return code
+
+
+def _state_fips(geographies: Mapping[str, Any], cd_records: list[dict]) -> str:
+    """The state's FIPS code: the ``STATE`` field of the States layer or of the district, else
+    the States record's ``GEOID`` (which is that code) or a district ``GEOID``'s first two
+    digits (answers trimmed of ``STATE``, as recorded answers of 2026 are)."""
+    states, _failed = _layer_records(geographies.get("States"))
+    for record in (*states, *cd_records):
+        if _text(record.get("STATE")) in _BY_FIPS:
+            return _text(record.get("STATE"))
+    for record in states:
+        if _text(record.get("GEOID")) in _BY_FIPS:
+            return _text(record.get("GEOID"))
+    for record in cd_records:
+        geoid = _text(record.get("GEOID"))
+        if len(geoid) == 4 and geoid[:2] in _BY_FIPS:
+            return geoid[:2]
+    return ""
 
 
 def _state_of(geographies: Mapping[str, Any], cd_records: list[dict], match: dict) -> str:
@@ -186,11 +205,9 @@ def _state_of(geographies: Mapping[str, Any], cd_records: list[dict], match: dic
     for record in states:
         if _text(record.get("STUSAB")) in STATES:
             return _text(record.get("STUSAB"))
-        if _text(record.get("STATE")) in _BY_FIPS:
-            return _BY_FIPS[_text(record.get("STATE"))]
-    for record in cd_records:
-        if _text(record.get("STATE")) in _BY_FIPS:
-            return _BY_FIPS[_text(record.get("STATE"))]
+    fips = _state_fips(geographies, cd_records)
+    if fips:
+        return _BY_FIPS[fips]
     components = match.get("addressComponents")
     state = _text(components.get("state")) if isinstance(components, dict) else ""
     return state.upper() if state.upper() in STATES else ""
@@ -218,7 +235,8 @@ def parse_match(match: Any) -> Location:
     cd_records, cd_failed = _layer_records(cd_layer[1])
     if cd_failed and not cd_records:
         raise UpstreamUnavailable(f"Census geocoder: the layer {cd_layer[0]!r} reported an error")
-    cd = _cd_code(cd_records[0]) if cd_records else ""
+    fips = _state_fips(geographies, cd_records)
+    cd = _cd_code(cd_records[0], fips) if cd_records else ""
     if cd is None:
         raise UpstreamUnavailable(f"Census geocoder: unreadable district in {cd_layer[0]!r}")
     state = _state_of(geographies, cd_records, match)
@@ -231,7 +249,7 @@ def parse_match(match: Any) -> Location:
         records, failed = _layer_records(layer[1]) if layer else ([], False)
         failed_any = failed_any or failed
         if records:
-            sld[kind] = _sld_code(records[0], field)
+            sld[kind] = _sld_code(records[0], field, fips)
     if failed_any:
         # Half a legislature would mislead: list state legislators for both chambers or neither.
         sld = {"upper": "", "lower": ""}
