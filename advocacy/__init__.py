@@ -88,6 +88,7 @@ def register_services(app: Flask) -> None:
         stale_max=config["LOOKUP_STALE_MAX"],
         failure_memory=config["LOOKUP_FAILURE_MEMORY"],
         wait=config["LOOKUP_DEADLINE"],
+        redis_url=config["REDIS_URL"],  # the lease on a key in flight (civic/coalesce.py)
     )
     app.extensions["advocacy"] = Services(
         db=db,

@@ -284,6 +284,19 @@ class LookupCacheEntry(Base):
     failed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class LookupLease(Base):
+    """Who is asking the upstream for a key right now (issue 13), so that the other workers and
+    hosts wait for that answer instead of asking too. Deleted when the answer lands; a holder
+    that died is replaced once ``expires_at`` passes. Used only without Redis (with Redis the
+    lease is a ``SET NX PX`` key there)."""
+
+    __tablename__ = "lookup_leases"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)  # the lookup cache's key
+    holder: Mapped[str] = mapped_column(String(32))  # a random token of the holder's
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class USLegislator(Base):
     """A member of the US Congress as of the last ``advocacy refresh-us-legislators`` (public
     data from the congress-legislators data set: their current term only)."""

@@ -1,8 +1,11 @@
 """The lookup cache: one policy for every provider.
 
 - fresh for ``ttl`` seconds: answered from the database, no upstream call;
-- older: one upstream call per key at a time (in this process); a second supporter with the
-  same code waits for that call, at most ``wait`` seconds, then gets the same friendly error;
+- older: one upstream call per key at a time, across every thread, worker and host: threads
+  of one process queue on a lock per key, and the first of them takes a lease on the key shared
+  by every process (Redis, else a table: coalesce.py). A second supporter with the same code,
+  in any process, waits for that call's answer to land in the cache, at most ``wait`` seconds,
+  then gets the same friendly error;
 - upstream down: the stale answer, if it is younger than ``stale_max``, marked ``stale``; the
   failure itself is remembered for ``failure_memory`` seconds, so that the redirect after a
   failed lookup, and reloads, answer at once instead of calling the upstream again.
@@ -33,6 +36,7 @@ from sqlalchemy import delete, or_
 
 from ..db import Database
 from ..models import LookupCacheEntry
+from .coalesce import Leases, leases
 from .errors import UpstreamUnavailable
 from .officials import LookupResult
 from .provider import Provider
@@ -88,6 +92,8 @@ class _KeyLocks:
 
 
 _LOCKS = _KeyLocks()
+# Seconds between two looks at the cache while another process asks the upstream.
+POLL_FIRST, POLL_MAX = 0.02, 0.2
 
 
 class LookupCache:
@@ -101,6 +107,7 @@ class LookupCache:
         stale_max: float,
         failure_memory: float = 30.0,
         wait: float = 10.0,
+        redis_url: str = "",
     ) -> None:
         self.db = db
         self.secret = secret
@@ -109,6 +116,10 @@ class LookupCache:
         self.failure_memory = timedelta(seconds=failure_memory)
         self.wait = wait
         self._locks = _LOCKS
+        # Across processes and hosts (coalesce.py): held for a whole lookup and a margin, so
+        # that a holder that died is replaced soon after the others have given up waiting.
+        self.leases: Leases = leases(db, redis_url)
+        self.lease_seconds = wait + 5.0
         # How coarse a stored time is: an hour, or a quarter of a short TTL (so that an answer
         # is fresh for at least three quarters of the TTL).
         self.time_step = min(3600.0, ttl / 4)
@@ -195,42 +206,87 @@ class LookupCache:
         """The answer for ``key``: fresh from the cache, or from ``call()`` (one call per key
         at a time), or stale when the upstream fails. An answer fetched before
         ``not_before`` (the day a campaign's officials changed) is neither fresh nor stale."""
+        deadline = time.monotonic() + self.wait
+        fresh = self._fresh(self._entry(key), _now(), not_before)
+        if fresh is not None:
+            return fresh
+        if not self._locks.acquire(key, self.wait):
+            # Someone else's lookup of the same code is still waiting for the upstream.
+            return self._gave_up(key, not_before)
+        try:
+            delay = POLL_FIRST
+            while True:
+                now = _now()
+                entry = self._entry(key)  # another thread or process may have answered
+                fresh = self._fresh(entry, now, not_before)
+                if fresh is not None:
+                    return fresh
+                if self._failure(entry, now) is not None:
+                    break  # remembered: answered below without a call (or a lease)
+                token = self.leases.acquire(key, self.lease_seconds)
+                if token is not None:
+                    try:
+                        return self._call(key, call, not_before)
+                    finally:
+                        self.leases.release(key, token)
+                # Another process is asking the upstream: its answer lands in the cache.
+                if time.monotonic() + delay > deadline:
+                    return self._gave_up(key, not_before)
+                time.sleep(delay)
+                delay = min(delay * 1.5, POLL_MAX)
+            return self._without_call(entry, now, not_before, self._failure(entry, now))
+        finally:
+            self._locks.release(key)
+
+    def _call(
+        self, key: str, call: Callable[[], LookupResult], not_before: datetime | None
+    ) -> LookupResult:
+        """With the lease held: the answer from the cache if it landed meanwhile, else
+        ``call()``, stored (or its failure remembered)."""
         now = _now()
         entry = self._entry(key)
         fresh = self._fresh(entry, now, not_before)
         if fresh is not None:
             return fresh
-        if not self._locks.acquire(key, self.wait):
-            # Someone else's lookup of the same code is still waiting for the upstream.
-            stale = self._usable(self._entry(key), _now(), not_before)
-            if stale is not None:
-                return stale
-            raise UpstreamUnavailable("waited for another lookup of the same key")
-        try:
-            now = _now()
-            entry = self._entry(key)  # another thread may have answered meanwhile
-            fresh = self._fresh(entry, now, not_before)
-            if fresh is not None:
-                return fresh
-            failure = self._failure(entry, now)
-            if failure is None:
-                try:
-                    result = call()
-                except UpstreamUnavailable as exc:
-                    if exc.remember:
-                        self.remember_failure(key)
-                    failure = exc
-                else:
-                    self.store(key, result)
-                    return self.read(key) or result
-            stale = self._usable(entry, now, not_before)
-            if stale is not None:
-                return LookupResult.from_dict(
-                    stale.to_dict(), stale=True, fetched_at=stale.fetched_at
-                )
+        failure = self._failure(entry, now)
+        if failure is None:
+            try:
+                result = call()
+            except UpstreamUnavailable as exc:
+                if exc.remember:
+                    self.remember_failure(key)
+                failure = exc
+            else:
+                self.store(key, result)
+                return self.read(key) or result
+        return self._without_call(entry, now, not_before, failure)
+
+    def _without_call(
+        self,
+        entry: LookupCacheEntry | None,
+        now: datetime,
+        not_before: datetime | None,
+        failure: UpstreamUnavailable | None,
+    ) -> LookupResult:
+        """The stale answer, marked stale, else ``failure`` raised."""
+        stale = self._usable(entry, now, not_before)
+        if stale is not None:
+            return LookupResult.from_dict(stale.to_dict(), stale=True, fetched_at=stale.fetched_at)
+        raise failure or UpstreamUnavailable("no answer for this key")
+
+    def _gave_up(self, key: str, not_before: datetime | None) -> LookupResult:
+        """After waiting ``wait`` seconds for another lookup of the key: whatever the cache
+        holds now (its answer landed at the last moment, or a stale one), else the same
+        friendly error as an upstream that did not answer."""
+        now = _now()
+        entry = self._entry(key)
+        usable = self._usable(entry, now, not_before)
+        if usable is not None:
+            return usable
+        failure = self._failure(entry, now)
+        if failure is not None:
             raise failure
-        finally:
-            self._locks.release(key)
+        raise UpstreamUnavailable("waited for another lookup of the same key")
 
     # -- writing ---------------------------------------------------------------------------
 
