@@ -9,10 +9,7 @@ The app runs in its own OS process and calls a Represent stub served from this p
 from __future__ import annotations
 
 import json
-import select
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -31,8 +28,8 @@ from advocacy import actions, create_app
 
 from .conftest import DEMO_SLUG, FIXTURES, test_config
 from .helpers import csrf_token, hidden, letter_form_data, write_links
+from .servers import ServerProcess, start_test_app
 
-ROOT = Path(__file__).resolve().parent.parent
 POSTCODE = "K1P5G4"
 TIMEOUT = (5, 30)  # seconds: connect, read (a write may wait out the busy timeout)
 CLIENTS = 50
@@ -61,34 +58,7 @@ def represent_url() -> Iterator[str]:
     thread.join(timeout=5)
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen
-    url: str
-    database: Path
-    log: Path
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self, kill: bool = False) -> None:
-        """End the process: SIGKILL (no clean shutdown at all), or close its stdin."""
-        if self.process.poll() is None:
-            if kill:
-                self.process.kill()
-            else:
-                self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        for stream in (self.process.stdin, self.process.stdout):
-            if not stream.closed:
-                stream.close()
-
-
-def start_server(directory: Path, represent_url: str, **config) -> Server:
+def start_server(directory: Path, represent_url: str, **config) -> ServerProcess:
     settings = {
         "REPRESENT_URL": represent_url,
         # Every client comes from 127.0.0.1: raise the per-address limits out of the way.
@@ -96,37 +66,10 @@ def start_server(directory: Path, represent_url: str, **config) -> Server:
         "SEND_RATE_LIMIT": "100000 per minute",
         **config,
     }
-    log = directory / "server.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [
-                sys.executable,
-                "-m",
-                "tests.serve_app",
-                str(directory),
-                "--config",
-                json.dumps(settings),
-                "--lifetime",
-                "120",
-            ],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-        )
-    server = Server(process, "", directory / "advocacy.db", log)
-    deadline = time.monotonic() + 30
-    line = b""
-    while time.monotonic() < deadline and process.poll() is None:
-        ready, _, _ = select.select([process.stdout], [], [], 0.2)
-        if ready:
-            line = process.stdout.readline()
-            break
-    if not line.startswith(b"PORT "):
-        server.stop(kill=True)
-        pytest.fail(f"the server did not start:\n{server.log_tail()}")
-    server.url = f"http://127.0.0.1:{int(line.split()[1])}"
-    return server
+    try:
+        return start_test_app(directory, settings, lifetime=120, seconds=30)
+    except AssertionError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
@@ -134,9 +77,9 @@ def serve(tmp_path: Path, represent_url: str, upstream) -> Iterator:
     """Start servers with given settings; each is stopped at the end of the test.
 
     Depends on `upstream` (which lets loopback through) so the servers stop before it."""
-    servers: list[Server] = []
+    servers: list[ServerProcess] = []
 
-    def start(**config) -> Server:
+    def start(**config) -> ServerProcess:
         directory = tmp_path / f"server{len(servers)}"
         directory.mkdir()
         servers.append(start_server(directory, represent_url, **config))

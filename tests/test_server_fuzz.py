@@ -14,14 +14,10 @@ page ("We cannot look up officials right now"): that page is the one 5xx allowed
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
-import select
 import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,8 +27,8 @@ from urllib.parse import quote
 from advocacy import create_app
 
 from .conftest import DEMO_SLUG, test_config
+from .servers import ServerProcess, start_test_app
 
-ROOT = Path(__file__).resolve().parent.parent
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20261126"))
 REQUESTS = 3000
 TIME_BUDGET = 50.0  # seconds of sending; the count reached is asserted below
@@ -47,26 +43,7 @@ SOCKET_TIMEOUT = 10.0
 # -- the server process ---------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen
-    port: int
-    log: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        for stream in (self.process.stdin, self.process.stdout):
-            if not stream.closed:
-                stream.close()
-
-
-def start_server(directory: Path) -> Server:
+def start_server(directory: Path) -> ServerProcess:
     lots = "1000000 per minute"
     settings = {
         "REPRESENT_URL": "http://127.0.0.1:9",  # nothing listens: lookups fail fast
@@ -78,41 +55,7 @@ def start_server(directory: Path) -> Server:
         "SMTP_URL": "smtp://127.0.0.1:9",
         "MAIL_FROM": "letters@advocacy.example",
     }
-    log = directory / "server.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [
-                sys.executable,
-                "-m",
-                "tests.serve_app",
-                str(directory),
-                "--config",
-                json.dumps(settings),
-                "--lifetime",
-                "180",
-                "--organizer",
-                ORGANIZER[0],
-            ],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-        )
-    process.stdin.write(ORGANIZER[1].encode() + b"\n")
-    process.stdin.flush()
-    server = Server(process, 0, log)
-    deadline = time.monotonic() + 60
-    line = b""
-    while time.monotonic() < deadline and process.poll() is None:
-        ready, _, _ = select.select([process.stdout], [], [], 0.2)
-        if ready:
-            line = process.stdout.readline()
-            break
-    if not line.startswith(b"PORT "):
-        server.stop()
-        raise AssertionError(f"the server did not start:\n{log.read_text(errors='replace')}")
-    server.port = int(line.split()[1])
-    return server
+    return start_test_app(directory, settings, lifetime=180, organizer=ORGANIZER)
 
 
 # -- raw HTTP -------------------------------------------------------------------------------------

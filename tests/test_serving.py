@@ -9,12 +9,7 @@ and every process started here is stopped by its own id.
 
 from __future__ import annotations
 
-import os
-import re
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,9 +23,8 @@ from advocacy import serving
 
 from .conftest import DEMO_SLUG, test_config
 from .helpers import csrf_token
+from .servers import ServerProcess, start_advocacy, wait_until_serving
 
-ROOT = Path(__file__).resolve().parent.parent
-ADVOCACY = [sys.executable, "-c", "from advocacy.cli import main; main()"]
 # Valid Canadian postal codes, all different: each lookup is its own upstream call.
 POSTCODES = ["K1A 0A6", "M5V 3L9", "H2X 1Y4", "V6B 1A1"]
 LOOKUP_DEADLINE = 6.0
@@ -80,80 +74,20 @@ def hanging_upstream() -> Iterator[HangingUpstream]:
     upstream.close()
 
 
-@dataclass
-class Process:
-    """A server started by the test, with its standard output and error in files."""
-
-    popen: subprocess.Popen
-    stdout: Path
-    stderr: Path
-
-    def output(self) -> str:
-        return self.stdout.read_text(errors="replace")
-
-    def errors(self) -> str:
-        return self.stderr.read_text(errors="replace")
-
-    def wait_for(self, pattern: str, seconds: float = 30.0) -> re.Match[str]:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and self.popen.poll() is None:
-            match = re.search(pattern, self.errors())
-            if match:
-                return match
-            time.sleep(0.1)
-        pytest.fail(f"the server did not log {pattern!r}:\n{self.errors()[-3000:]}")
-
-    def stop(self) -> None:
-        """SIGTERM (gunicorn: graceful), then SIGKILL to the process group if it lingers."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=LOOKUP_DEADLINE + 10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)  # the group of this process only
-                self.popen.wait(timeout=10)
-
-
 @pytest.fixture
 def start(app, tmp_path: Path) -> Iterator:
     """Start ``advocacy <command>`` on the database the `app` fixture prepared, configured by
     ADVOCACY_* variables as tests/conftest.py's test_config (with changes)."""
-    processes: list[Process] = []
+    processes: list[ServerProcess] = []
 
-    def run(arguments: list[str], **changes) -> Process:
+    def run(arguments: list[str], **changes) -> ServerProcess:
         config = test_config(tmp_path, **changes)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ADVOCACY_")}
-        env.update({f"ADVOCACY_{name}": str(value) for name, value in config.items()})
-        name = f"server{len(processes)}"
-        stdout, stderr = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
-        with stdout.open("wb") as out, stderr.open("wb") as err:
-            popen = subprocess.Popen(  # noqa: S603 - our own interpreter and package
-                [*ADVOCACY, *arguments],
-                cwd=tmp_path,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,  # its own process group, for the SIGKILL fallback
-            )
-        processes.append(Process(popen, stdout, stderr))
+        processes.append(start_advocacy(arguments, config, tmp_path, f"server{len(processes)}"))
         return processes[-1]
 
     yield run
     for process in processes:
-        process.stop()
-
-
-def wait_until_serving(url: str, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/static/style.css", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"{url} did not answer within {seconds} s")
+        process.stop(timeout=LOOKUP_DEADLINE + 10)
 
 
 # -- production: gunicorn ---------------------------------------------------------------------
