@@ -191,3 +191,15 @@ def test_the_breaker_covers_the_geocoder(app, db, upstream):
     with pytest.raises(CircuitOpen):
         coder.locate(ADDRESS, "G6G 1B2", "CA")
     assert len(calls(upstream, SEARCH)) == asked  # open: not asked at all
+
+
+def test_the_geocoder_down_keeps_the_candidates_and_says_so(client, stubs):
+    lookup(client, CODE)
+    stubs.replace("GET", SEARCH, json={"error": "boom"}, status=503)
+    response = send_address(client)
+    page = unescape(response.get_data(as_text=True))
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert "We cannot look up street addresses right now" in page
+    assert "Luc Lévesque-Témoin" in page and "Émilie Côté-Exemple" in page
+    assert 'id="exact-address"' in page  # the form, to try again
+    assert not calls(stubs, POINT)

@@ -99,6 +99,7 @@ def build_providers(
             session=session,
             timeout=config["HTTP_TIMEOUT"],
             deadline=config["LOOKUP_DEADLINE"],
+            geocoder=build_geocoder(config, session, db),
         ),
         USProvider.name: USProvider(
             geocoder_url=config["US_GEOCODER_URL"],

@@ -159,18 +159,21 @@ class Geocoder:
 
 # -- privacy: the address is in the query string ----------------------------------------------
 
-_QUERY_PARAM = re.compile(r"([?&]q=)[^&\s'\"]*")
+# The address (``q``) and its point: Represent's ``point``, postcodes.io's ``lon``/``lat`` (the
+# nearest postcode, issue 11), Open States' ``lat``/``lng``.
+_QUERY_PARAM = re.compile(r"([?&](?:q|point|lat|lon|lng)=)[^&\s'\"]*")
 
 
 class RedactQuery(logging.Filter):
-    """Removes the ``q=`` parameter (the address) from urllib3's log lines."""
+    """Removes the address (``q=``) and the point found for it (``point=``, ``lat=``, ``lon=``,
+    ``lng=``) from urllib3's log lines, which print request URLs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a malformed record: leave it to logging's own error handling
             return True
-        if "q=" in message:
+        if _QUERY_PARAM.search(message):
             record.msg, record.args = _QUERY_PARAM.sub(r"\1[redacted]", message), ()
         return True
 

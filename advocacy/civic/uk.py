@@ -17,7 +17,14 @@ from typing import Any
 import requests
 
 from . import checks, http
-from .errors import InvalidPostcode, PostcodeNotFound, PostcodeTerminated, UpstreamUnavailable
+from .errors import (
+    AddressNotFound,
+    InvalidPostcode,
+    PostcodeNotFound,
+    PostcodeTerminated,
+    UpstreamUnavailable,
+)
+from .geocoder import Geocoder
 from .officials import LookupResult, Official
 from .postcodes import normalize_gb, normalize_gb_outcode
 
@@ -30,6 +37,9 @@ MEMBER_CONTACT_PAGE = "https://members.parliament.uk/member/{id}/contact"
 SEARCH_TAKE = 20  # the Members API's maximum page size
 SEARCH_PAGES = 5  # constituency names are searched by "contains": at most 100 results read
 NEAREST_RADIUS = 2000  # metres, postcodes.io's maximum, around an outward code's centre
+# Around a street address's point (issue 11): postcodes.io's maximum too, since a rural address
+# may lie far from its postcode's centre; ``limit=1`` still gives the nearest one.
+POINT_RADIUS = 2000
 
 
 @dataclass(frozen=True)
@@ -280,7 +290,6 @@ class UKProvider:
     name = NAME
     country = "GB"
     needs_address = False  # a postcode, or even an outward code, is enough
-    exact_by_address = False  # issue 11: an outward code's candidates are not settled by address
     offices = (OFFICE,)
 
     def __init__(
@@ -290,12 +299,17 @@ class UKProvider:
         session: requests.Session,
         timeout: float,
         deadline: float,
+        geocoder: Geocoder | None = None,
     ) -> None:
         self.postcodes_url = postcodes_url.rstrip("/")
         self.members_url = members_url.rstrip("/")
         self.session = session
         self.timeout = timeout
         self.deadline = deadline
+        # Issue 11: with a geocoder, a supporter whose outward code spans several
+        # constituencies may give their street address: its point settles which one.
+        self.geocoder = geocoder
+        self.exact_by_address = geocoder is not None
 
     def normalize(self, raw: str) -> str:
         """A full postcode (``"SW1A 1AA"``) or, failing that, an outward code (``"SW1A"``)."""
@@ -304,9 +318,11 @@ class UKProvider:
         except InvalidPostcode:
             return normalize_gb_outcode(raw)
 
-    def lookup(self, postcode: str, **kwargs: Any) -> LookupResult:
-        """The MP (or, for an outward code, the candidate MPs) for a normalised code (keyword
-        arguments, such as an address, are for providers that need them: not used here)."""
+    def lookup(self, postcode: str, address: str | None = None, **kwargs: Any) -> LookupResult:
+        """The MP (or, for an outward code, the candidate MPs) for a normalised code; with a
+        street address (and a geocoder), the MP of the constituency the address is in."""
+        if address is not None and address.strip() and " " not in postcode:
+            return self.lookup_address(postcode, address)
         with http.deadline(self.deadline, self.timeout):
             place = self._outcode(postcode) if " " not in postcode else self._postcode(postcode)
             officials, vacant = [], []
@@ -325,6 +341,38 @@ class UKProvider:
             extra={"vacant": vacant} if vacant else {},
         )
 
+    # issue 11: the exact constituency from a street address
+
+    def lookup_address(self, outcode: str, address: str) -> LookupResult:
+        """The MP for a street address in an outward code that spans several constituencies:
+        the address geocoded (``"{address}, {outcode}"``, never stored), the postcode nearest
+        its point asked of postcodes.io, and that postcode's constituency taken if it is one of
+        the outward code's; an address placed anywhere else is AddressNotFound."""
+        if self.geocoder is None:
+            raise AddressNotFound(outcode)
+        with http.deadline(self.deadline, self.timeout):
+            # The outward code first: if postcodes.io is down, no geocoder slot is spent.
+            place, _centre = parse_outcode(self._outcode_body(outcode))
+            lat, lng = self.geocoder.locate(address, outcode, self.country)
+            params = {"lon": f"{lng:.6f}", "lat": f"{lat:.6f}", "limit": 1, "radius": POINT_RADIUS}
+            response = self._get(f"{self.postcodes_url}/postcodes", params=params)
+            found = parse_nearest(self._json(response, "postcodes.io"))
+            candidates = [c.name for c in place.constituencies]
+            if found is None or not any(same_name(found.name, c) for c in candidates):
+                raise AddressNotFound(outcode)  # no postcode near it, or outside the outward code
+            official = self._mp(Constituency(found.name, found.gss_code, at_centroid=True))
+        extra: dict[str, Any] = {"exact": True}
+        if official is None:
+            extra["vacant"] = [found.name]
+        return LookupResult(
+            postcode=outcode,
+            officials=(official,) if official else (),
+            city=place.district,
+            province=place.country,
+            source=NAME,
+            extra=extra,
+        )
+
     # postcodes.io
 
     def _postcode(self, postcode: str) -> Place:
@@ -334,13 +382,16 @@ class UKProvider:
         return parse_postcode(self._json(response, "postcodes.io"))
 
     def _outcode(self, outcode: str) -> Place:
-        response = self._get(f"{self.postcodes_url}/outcodes/{outcode}")
-        if response.status_code == 404:
-            raise PostcodeNotFound(outcode)
-        place, centre = parse_outcode(self._json(response, "postcodes.io"))
+        place, centre = parse_outcode(self._outcode_body(outcode))
         if centre is not None and len(place.constituencies) > 1:
             place = mark_centre(place, self._nearest(*centre))
         return place
+
+    def _outcode_body(self, outcode: str) -> Any:
+        response = self._get(f"{self.postcodes_url}/outcodes/{outcode}")
+        if response.status_code == 404:
+            raise PostcodeNotFound(outcode)
+        return self._json(response, "postcodes.io")
 
     def _nearest(self, lon: float, lat: float) -> Constituency | None:
         """The constituency of the postcode nearest an outward code's centre. Only marks one

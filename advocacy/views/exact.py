@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
@@ -20,3 +22,8 @@ class ExactAddressForm(FlaskForm):
     )
     website = StringField(_l("Leave this empty"))
     started = HiddenField()
+
+
+def retry_after(seconds: float | None) -> str:
+    """A ``Retry-After`` header's value: whole seconds, at least one, a minute when unknown."""
+    return str(max(1, math.ceil(seconds or 60)))

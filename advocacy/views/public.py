@@ -438,15 +438,24 @@ def sent(slug: str, key: str):
     )
     if form.website.data:
         raise ConfirmationInvalid("honeypot filled in")
+    token = form.token.data
     try:
-        supporter_path().record(resolved, proof, browser_id(), g.source)
+        supporter_path().record(
+            resolved,
+            proof,
+            browser_id(),
+            g.source,
+            # Issue 10: the letter's quotable words, if any, released in the same transaction.
+            also=lambda connection: reports.excerpt_sent(connection, token),
+        )
     except actions.InvalidToken:
         raise ConfirmationInvalid("malformed token") from None
-    reports.excerpt_sent(database(), form.token.data)  # issue 10: quotable words, if any
     saved = session.get("written", {})
     saved = saved if isinstance(saved, dict) else {}
-    saved[campaign.slug] = sorted({*saved.get(campaign.slug, []), resolved.official.key})
-    session["written"] = saved
+    done = sorted({*saved.get(campaign.slug, []), resolved.official.key})
+    if saved.get(campaign.slug) != done:  # a cookie anew only when something changed
+        saved[campaign.slug] = done
+        session["written"] = saved
     return redirect(url_for(".thanks", slug=campaign.slug), code=303)
 
 
@@ -542,7 +551,7 @@ def address_message(exc: civic.AddressNotFound, address: str | None) -> str:
 # -- issue 11: "enter your street address to find your exact district" ----------------------------
 
 
-from .exact import ExactAddressForm  # noqa: E402 - this section's own form
+from .exact import ExactAddressForm, retry_after  # noqa: E402 - this section's own form
 
 
 def exact_form(campaign: Campaign, result: civic.LookupResult) -> ExactAddressForm | None:
@@ -562,6 +571,7 @@ def exact(slug: str):
     if valid and (form.website.data or supporter_path().too_fast(form.started.data)):
         flash(_("Please check your street address, then press the button again."))
         valid = False
+    status, headers = 422, {}
     if valid:
         try:
             looked, _result = supporter_path().look_up_exact(campaign, looked, form.address.data)
@@ -569,17 +579,32 @@ def exact(slug: str):
             form.address.errors.append(
                 _("We could not find this street address. Please check the number and street.")
             )
+        except civic.UpstreamUnavailable as exc:
+            # The geocoder (or the officials' service) is down, busy or paced: the candidates
+            # stay on the page, with the form to try again. The reason names no address.
+            current_app.logger.warning("exact district unavailable: %s", exc.reason)
+            form.address.errors.append(
+                _(
+                    "We cannot look up street addresses right now. Nothing you entered was "
+                    "recorded. Please try again in a minute, or choose from the list."
+                )
+            )
+            status, headers = 503, {"Retry-After": retry_after(exc.retry_after)}
         else:
             session["postcode"] = looked.to_session()
             flash(_("These are the officials for your street address."))
             return redirect(url_for(".officials", slug=campaign.slug), code=303)
     result = supporter_path().officials(campaign, looked)
     form.started.data = supporter_path().stamp()
-    return render_template(
-        "public/officials.html",
-        campaign=campaign,
-        result=result,
-        groups=supporter_path().choices(campaign, result),
-        written=written(campaign),
-        exact_form=form,
-    ), 422
+    return (
+        render_template(
+            "public/officials.html",
+            campaign=campaign,
+            result=result,
+            groups=supporter_path().choices(campaign, result),
+            written=written(campaign),
+            exact_form=form,
+        ),
+        status,
+        headers,
+    )
