@@ -39,7 +39,7 @@ from .db import Database
 from .models import Campaign, LetterVersion
 
 # Tables whose changes (committed by this process) drop the campaign data kept in memory.
-MEMO_TABLES = ("campaigns", "letters", "letter_templates", "custom_targets")
+MEMO_TABLES = ("campaigns", "letters", "letter_templates", "custom_targets", "campaign_contacts")
 
 # -- errors -------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """What supporters feel during a surge: real server processes on loopback under wrk.
 
-    python -m bench.surge [--pairs 3] [--seconds 5] [--json FILE]
+    python -m bench.surge [--pairs 3] [--seconds 5] [--only officials|confirm] [--json FILE]
 
 Starts, each in its own process group, on 127.0.0.1 and a free port:
 - ours: ``advocacy serve`` (gunicorn, gthread, ADVOCACY_SERVE_WORKERS x ADVOCACY_SERVE_THREADS,
@@ -373,7 +373,10 @@ def spread(values: list[float]) -> dict:
     return {"median": statistics.median(values), "low": min(values), "high": max(values)}
 
 
-def run(pairs: int, seconds: float) -> dict:
+FIGURES = ("officials", "confirm")
+
+
+def run(pairs: int, seconds: float, only: tuple[str, ...] = FIGURES) -> dict:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk; make bench does it)")
     figures: dict[str, dict] = {}
@@ -441,7 +444,7 @@ def run(pairs: int, seconds: float) -> dict:
 
             confirmations = {"acknowledged": 0, "rows": 0, "errors": 0}
             for pair in range(pairs):
-                for clients in (50, 200):
+                for clients in (50, 200) if "officials" in only else ():
                     name = f"officials-{clients}"
                     record(name, "baseline", wrk(bare.url(), seconds, clients, "", directory))
                     record(
@@ -451,6 +454,10 @@ def run(pairs: int, seconds: float) -> dict:
                             ours.url(prepared.officials_path), seconds, clients, get_ours, directory
                         ),
                     )
+                if "confirm" not in only:
+                    continue
+                if only not in (None, "confirm"):
+                    continue
                 nonce = lua_string(f"p{pair}-{secrets.token_hex(4)}")
                 record(
                     "confirm-50",
@@ -498,6 +505,7 @@ def run(pairs: int, seconds: float) -> dict:
     return {
         "pairs": pairs,
         "seconds": seconds,
+        "only": only,
         "workers": WORKERS,
         "threads": THREADS,
         "limiter": "redis" if redis_url else "memory",
@@ -512,9 +520,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.surge", description=__doc__)
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--only", choices=FIGURES, help="run only this figure's pairs (officials or confirm)"
+    )
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args(argv)
-    result = run(args.pairs, args.seconds)
+    result = run(args.pairs, args.seconds, (args.only,) if args.only else FIGURES)
     text = json.dumps(result, indent=2)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

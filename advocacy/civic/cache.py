@@ -92,6 +92,9 @@ class _KeyLocks:
 
 
 _LOCKS = _KeyLocks()
+
+# Fresh answers kept in a worker's memory (LookupCache.read): a few kilobytes each.
+RECENT_MAX = 2000
 # Seconds between two looks at the cache while another process asks the upstream.
 POLL_FIRST, POLL_MAX = 0.02, 0.2
 
@@ -123,11 +126,11 @@ class LookupCache:
         # How coarse a stored time is: an hour, or a quarter of a short TTL (so that an answer
         # is fresh for at least three quarters of the TTL).
         self.time_step = min(3600.0, ttl / 4)
-        # Issue 13: answers read in the last few seconds, kept in this process (the officials
-        # page and the letter pages read the same key again and again). Only answers, never
-        # an absence or a failure, so a lookup stored by another worker is seen at once.
-        self._recent: dict[str, tuple[float, LookupCacheEntry]] = {}
-        self._recent_seconds = min(5.0, ttl / 10)
+        # Issue 13: fresh answers, parsed, kept in this process while they are fresh (the
+        # officials page and the letter pages read the same key again and again): keyed by
+        # the row's key (a keyed hash), at most RECENT_MAX of them. Never an absence, a
+        # failure or a stale answer, so a lookup stored by another worker is seen at once.
+        self._recent: dict[str, tuple[datetime, LookupResult]] = {}
 
     def key(self, provider: str, postcode: str, districts: Mapping[str, Any] | None = None) -> str:
         """The row's key: the provider, and a keyed hash of what was looked up."""
@@ -172,24 +175,25 @@ class LookupCache:
             retry_after=(entry.failed_until - now).total_seconds(),
         )
 
-    def _recent_entry(self, key: str) -> LookupCacheEntry | None:
-        """``_entry``, from memory when it was read with an answer a moment ago."""
-        kept = self._recent.get(key)
-        now = time.monotonic()
-        if kept is not None and now - kept[0] < self._recent_seconds:
-            return kept[1]
-        entry = self._entry(key)
-        if entry is not None and entry.payload:
-            if len(self._recent) > 10_000:
-                self._recent.clear()
-            self._recent[key] = (now, entry)
-        return entry
-
     def read(self, key: str, not_before: datetime | None = None) -> LookupResult | None:
         """The stored answer (marked stale when older than the TTL), or None (also when it
         was fetched before ``not_before``: the officials changed since). Never calls an
-        upstream."""
-        return self._usable(self._recent_entry(key), _now(), not_before)
+        upstream. A fresh answer read before comes from this process's memory: no database
+        session, no parsing (it is the same row until it stops being fresh, and a refetch
+        only happens once it is stale or predates ``not_before``, when memory is not used)."""
+        now = _now()
+        kept = self._recent.get(key)
+        if kept is not None:
+            fetched_at, result = kept
+            if now - fetched_at < self.ttl and (not_before is None or fetched_at >= not_before):
+                return result
+        entry = self._entry(key)
+        result = self._usable(entry, now, not_before)
+        if result is not None and not result.stale:
+            if len(self._recent) >= RECENT_MAX:
+                self._recent.clear()  # (atomic, unlike dropping the oldest under threads)
+            self._recent[key] = (entry.fetched_at, result)
+        return result
 
     def remembered_failure(self, key: str) -> RememberedFailure | None:
         """The upstream's recent failure for this key, while it is remembered."""

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template
 
 from .. import campaign_contact
 from ..db import database
+from ..extensions import supporter_path
 from ..models import Campaign
 from .public import campaign_or_error
 
@@ -38,7 +39,7 @@ def _about_helpers():
     def contact_of(campaign: Campaign | None) -> campaign_contact.Contact:
         if campaign is None or getattr(campaign, "id", None) is None:
             return campaign_contact.Contact()
-        return campaign_contact.get(database(), campaign.id)
+        return campaign_contact.kept(supporter_path().memo, database(), campaign.id)
 
     return {"campaign_contact": contact_of}
 
@@ -49,7 +50,7 @@ def privacy(slug: str):
     return render_template(
         "public/privacy.html",
         campaign=campaign,
-        contact=campaign_contact.get(database(), campaign.id),
+        contact=campaign_contact.kept(supporter_path().memo, database(), campaign.id),
         delivery=email_delivery_on(campaign),
         **retention(),
     )

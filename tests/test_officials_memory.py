@@ -1,0 +1,80 @@
+"""The cached officials page under load (issue 13): served from what the worker keeps in
+memory, with no database session, yet an organizer's save shows at once and no answer is
+served past the lookup cache's TTL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import event
+
+from advocacy.civic import cache as cache_module
+from advocacy.civic.cache import LookupCache
+from advocacy.civic.officials import LookupResult, Official
+
+from .admin_helpers import create_organizer, login, post_form
+from .conftest import DEMO_SLUG
+from .helpers import lookup
+
+CODE = "K1P5G4"
+OFFICIALS = f"/c/{DEMO_SLUG}/officials"
+
+
+@pytest.fixture
+def statements(db):
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_a_cached_officials_page_reads_nothing_from_the_database(client, represent, statements):
+    represent.add(CODE)
+    first = lookup(client, CODE)  # the lookup step and the first page read the database
+    assert first.status_code == 200
+    statements.clear()
+    page = client.get(OFFICIALS)
+    text = unescape(page.get_data(as_text=True))
+    assert page.status_code == 200 and "Alexandra Placeholder" in text
+    assert "have not yet said who they are" in text  # the footer's campaign contact
+    assert statements == []  # not even a BEGIN: no session, no pool checkout
+
+
+def test_who_runs_the_campaign_shows_at_once_after_the_organizer_saves(app, client, represent):
+    represent.add(CODE)
+    lookup(client, CODE)
+    assert "have not yet said who they are" in unescape(client.get(OFFICIALS).get_data(True))
+    organizer = app.test_client()
+    create_organizer(app.test_cli_runner())
+    login(organizer)
+    saved = post_form(
+        organizer,
+        "/admin/campaigns/1/about",
+        {"organizer_name": "Ottawa Watchers", "contact": "", "privacy_text": ""},
+        follow=True,
+    )
+    assert saved.status_code == 200
+    text = unescape(client.get(OFFICIALS).get_data(as_text=True))
+    assert "This campaign is run by Ottawa Watchers." in text
+
+
+def test_an_answer_kept_in_memory_is_not_served_as_fresh_past_the_ttl(db, monkeypatch):
+    cache = LookupCache(db, b"k", ttl=60, stale_max=600)
+    key = cache.key("represent", "K1P5G4")
+    official = Official.checked(name="Ada Example", elected_office="MP", level="federal")
+    cache.store(key, LookupResult(postcode="K1P5G4", officials=(official,), source="t"))
+    assert not cache.read(key).stale
+    kept = cache.read(key)
+    assert cache.read(key) is kept  # from memory: the same parsed answer
+    now = cache_module._now()
+    monkeypatch.setattr(cache_module, "_now", lambda: now + timedelta(seconds=61))
+    later = cache.read(key)
+    assert later is not kept and later.stale  # past the TTL: read again, and said stale
+    monkeypatch.setattr(cache_module, "_now", lambda: now + timedelta(seconds=601))
+    assert cache.read(key) is None  # past the stale limit: nothing
