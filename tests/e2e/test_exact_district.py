@@ -18,6 +18,8 @@ from werkzeug.wrappers import Request, Response
 from advocacy import create_app
 from tests.conftest import DEMO_SLUG, FIXTURES, test_config
 from tests.e2e.conftest import LiveApp, _Served
+from tests.test_uk import SLUG as UK_SLUG
+from tests.test_uk import make_gb_campaign
 
 pytestmark = pytest.mark.e2e
 
@@ -84,3 +86,81 @@ def test_the_street_address_settles_a_split_postal_code(exact_app, tab_nojs):
         for table in ("lookup_cache", "upstream_state"):
             for row in session.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
                 assert "placeholder" not in repr(row).casefold()
+
+
+# -- a UK outward code (BR8: Sevenoaks and Orpington) -------------------------------------------
+
+UK_ADDRESS = "1 Placeholder Lane"
+UK_POINT_LAT = "51.403500"  # of geocoder/nominatim-search-BR8-orpington.json
+
+
+@Request.application
+def _uk_upstream(request: Request) -> Response:
+    """postcodes.io (/outcodes/BR8, /postcodes?lon&lat: the address's point or BR8's centre),
+    the Members API (constituency search, contacts) and Nominatim (/search)."""
+    path, args = request.path, request.args
+    name = {
+        "/outcodes/BR8": "uk/postcodesio-outcode-lookup-BR8.json",
+        "/search": "geocoder/nominatim-search-BR8-orpington.json",
+        "/api/Members/90001/Contact": "uk/members-contact-90001.json",
+        "/api/Members/90002/Contact": "uk/members-contact-90002.json",
+    }.get(path)
+    if path == "/postcodes":
+        near = "orpington" if args.get("lat") == UK_POINT_LAT else "centroid"
+        name = f"uk/postcodesio-reverse-geocode-BR8-{near}.json"
+    elif path == "/api/Location/Constituency/Search" and args.get("searchText") in (
+        "Sevenoaks",
+        "Orpington",
+    ):
+        name = f"uk/members-constituency-search-{args['searchText']}.json"
+    if request.method != "GET" or name is None:
+        return Response(json.dumps({"error": "Not Found"}), 404, mimetype="application/json")
+    return Response((FIXTURES / name).read_bytes(), mimetype="application/json")
+
+
+@pytest.fixture
+def uk_app(tmp_path: Path, upstream) -> Iterator[LiveApp]:
+    stub = _Served(_uk_upstream)
+    app = create_app(
+        test_config(
+            tmp_path,
+            UK_POSTCODES_URL=stub.url,
+            UK_MEMBERS_URL=stub.url,
+            GEOCODER_URL=stub.url,
+            GEOCODER_INTERVAL=0.0,
+            MIN_FILL_SECONDS=1.0,
+        )
+    )
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    make_gb_campaign(app.extensions["advocacy_db"], tmp_path / "uk-campaign")
+    served = _Served(app)
+    yield LiveApp(app, served.url, stub.url)
+    served.stop()
+    stub.stop()
+    app.extensions["advocacy_db"].engine.dispose()
+
+
+def test_the_street_address_settles_a_uk_outward_code(uk_app, tab_nojs):
+    page = tab_nojs.page
+    page.goto(f"{uk_app.url}/c/{UK_SLUG}/")
+    page.get_by_label("Your postal code").fill("BR8")
+    page.get_by_role("button", name="Find my officials").click()
+    expect(page.locator(".notice.ambiguous")).to_contain_text("crosses a district boundary")
+    expect(page.get_by_role("heading", level=3, name="Alex Placeholder")).to_be_visible()
+    expect(page.get_by_role("heading", level=3, name="Sam Exemple-Témoin")).to_be_visible()
+
+    page.get_by_label("Your street address").fill(UK_ADDRESS)
+    time.sleep(1.1)  # a person takes longer than the minimum fill time
+    page.get_by_role("button", name="Find my exact district").click()
+
+    expect(page).to_have_url(f"{uk_app.url}/c/{UK_SLUG}/officials")
+    expect(page.get_by_text("These are the officials for your street address.")).to_be_visible()
+    expect(page.get_by_role("heading", level=3, name="Sam Exemple-Témoin")).to_be_visible()
+    expect(page.get_by_role("heading", level=3, name="Alex Placeholder")).to_have_count(0)
+    expect(page.locator(".notice.ambiguous")).to_have_count(0)
+    assert not tab_nojs.requests.foreign()
+    with uk_app.db.reader() as session:
+        for table in ("lookup_cache", "upstream_state"):
+            for row in session.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
+                assert "placeholder lane" not in repr(row).casefold()
