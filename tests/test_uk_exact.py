@@ -110,6 +110,10 @@ def test_an_outward_code_in_two_constituencies_is_settled_by_the_street_address(
             for row in session.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608
                 assert "placeholder lane" not in repr(row).casefold(), table
     assert "Placeholder" not in client.get_cookie("session").value
+    # The geocoder's pace slot, budget and breaker (shared by the whole app) were used.
+    with db.reader() as session:
+        used = set(session.scalars(text("SELECT name FROM upstream_state")))
+    assert {"geocoder", "geocoder:pace", "uk"} <= used
     assert "Placeholder Lane" not in caplog.text
     # Later pages read the stored answer (a keyed hash in the session): nothing asked again.
     asked = len(uk.mock.calls)
