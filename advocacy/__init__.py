@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,15 @@ from .supporting import SupporterPath
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
+# Imported where they are used, not at start (issue 13: a server worker loads only what its
+# requests need), but looked for at start so a broken install fails there, not on a page.
+LAZY_IMPORTS = ("markdown_it", "apispec")
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, services, extensions, blueprints, error pages, commands."""
     app = Flask(__name__)  # templates/ and static/ inside the package: installs find them
+    check_lazy_imports()
     configure(app, config)
     register_services(app)
     register_extensions(app)
@@ -34,6 +40,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def check_lazy_imports() -> None:
+    """Refuse to start when a dependency imported only on use (LAZY_IMPORTS) is missing."""
+    missing = [name for name in LAZY_IMPORTS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ImportError(f"missing dependencies: {', '.join(missing)} (pip install -e .)")
 
 
 def configure(app: Flask, config: dict[str, Any] | None) -> None:

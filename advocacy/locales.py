@@ -136,9 +136,17 @@ class LanguageLink(NamedTuple):
     current: bool
 
 
+# The shipped languages' own names, as Babel gives them (tests/test_memory.py checks): naming
+# them from Babel loads each language's whole locale data (about 1 MB each) into every worker
+# that shows the language switch, even one that never serves a page in that language.
+OWN_NAMES = {"en": "English", "fr": "Français", "zh_Hant": "中文 (繁體)"}
+
+
 @lru_cache(maxsize=64)
 def own_name(identifier: str) -> str:
     """A language's name in that language, capitalised as a menu item: "Français", "中文 (繁體)"."""
+    if identifier in OWN_NAMES:
+        return OWN_NAMES[identifier]
     name = Locale.parse(identifier).get_display_name(identifier) or identifier
     return name[:1].upper() + name[1:]
 

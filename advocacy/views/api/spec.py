@@ -9,8 +9,6 @@ from collections.abc import Callable
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema
 
@@ -96,6 +94,10 @@ def _operation(operation: dict[str, Any], path_params: list[str]) -> dict[str, A
 
 
 def build(app: Flask) -> dict[str, Any]:
+    # apispec is imported by the one request that asks for the document, not by every worker.
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
     spec = APISpec(
         title="Advocacy API",
         version="1",
