@@ -456,8 +456,6 @@ def run(pairs: int, seconds: float, only: tuple[str, ...] = FIGURES) -> dict:
                     )
                 if "confirm" not in only:
                     continue
-                if only not in (None, "confirm"):
-                    continue
                 nonce = lua_string(f"p{pair}-{secrets.token_hex(4)}")
                 record(
                     "confirm-50",
