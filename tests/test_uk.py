@@ -560,6 +560,12 @@ def test_a_malformed_postcode_says_what_a_uk_postcode_looks_like(client, uk):
     assert not uk.mock.calls
 
 
+def test_the_campaign_page_gives_a_uk_example(client):
+    page = text(client.get(f"{BASE}/"))
+    assert "For example SW1A 1AA, or its first part alone (SW1A)" in page
+    assert "K1A 0B1" not in page  # not the Canadian example
+
+
 def test_an_unknown_postcode_says_so(client, uk):
     uk.postcode("EC1A9ZZ", uk_body("postcodesio-postcode-404-notfound"), status=404)
     response = lookup(client, "ec1a 9zz", slug=SLUG)
