@@ -79,3 +79,27 @@ class Memo:
     def _after_commit(self, session: Session) -> None:
         if session.info.pop(self._dirty, False):
             self.clear()
+
+
+class Rendered:
+    """Pages rendered once and served again for the same key (issue 13: rendering the officials
+    page was the largest share of its time under load, for output that only changes with what
+    it shows).
+
+    The key must name everything the page shows: the caller puts in it the objects a memo
+    hands out (a campaign reloaded or dropped by the memo is a new object, so a new key) and
+    the values that come from the request (language, the browser's own choices). At most
+    ``size`` pages, each a few kilobytes; all are dropped when it is full."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._pages: dict[Hashable, str] = {}
+
+    def get(self, key: Hashable, render: Callable[[], str]) -> str:
+        page = self._pages.get(key)
+        if page is None:
+            page = render()
+            if len(self._pages) >= self.size:
+                self._pages.clear()  # atomic, unlike dropping the oldest under threads
+            self._pages[key] = page
+        return page

@@ -10,6 +10,7 @@ package), under a key derived from the app's secret key for this one purpose.
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -21,8 +22,11 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
 
+@lru_cache(maxsize=16)
 def fernet_for(secret_key: str, purpose: str) -> Fernet:
-    """A Fernet keyed for ``purpose`` from the app's secret key (no two uses share a key)."""
+    """A Fernet keyed for ``purpose`` from the app's secret key (no two uses share a key).
+    Derived once per key and purpose (issue 13: deriving it anew cost every request an HKDF);
+    a Fernet holds no state between calls, so threads share it."""
     key = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=f"advocacy:{purpose}".encode()
     ).derive(secret_key.encode())

@@ -259,10 +259,13 @@ class SupporterPath:
         if campaign.target_mode not in (TargetMode.DIRECTORY, TargetMode.BOTH):
             return ()
         return tuple(
-            row.official()
-            for row in self.memo.get(
+            official
+            for row, official in self.memo.get(
                 ("custom targets", campaign.id),
-                lambda: tuple(campaigns.custom_targets(self.db, campaign)),
+                # Each row's Official is built (and checked) once, with the row.
+                lambda: tuple(
+                    (row, row.official()) for row in campaigns.custom_targets(self.db, campaign)
+                ),
             )
             if row.covers(postcode)
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from werkzeug.urls import uri_to_iri
@@ -35,8 +36,10 @@ _HEADERS = [
 ]
 
 
+@lru_cache(maxsize=256)
 def valid_host(value: str) -> bool:
-    """Whether a ``Host`` header value is ``host[:port]`` that werkzeug can bind URLs to."""
+    """Whether a ``Host`` header value is ``host[:port]`` that werkzeug can bind URLs to.
+    Kept per value (issue 13): a server answers for the same few host names all day."""
     if value == "":
         return True  # allowed by RFC 9110 (no authority); werkzeug then uses no host
     if not value.isascii():

@@ -78,3 +78,28 @@ def test_an_answer_kept_in_memory_is_not_served_as_fresh_past_the_ttl(db, monkey
     assert later is not kept and later.stale  # past the TTL: read again, and said stale
     monkeypatch.setattr(cache_module, "_now", lambda: now + timedelta(seconds=601))
     assert cache.read(key) is None  # past the stale limit: nothing
+
+
+def test_a_page_rendered_once_is_served_only_for_the_same_inputs(app, client, represent):
+    represent.add(CODE)
+    represent.add("M5V3L9")
+    lookup(client, CODE)
+    other = app.test_client()
+    lookup(other, "M5V3L9")
+    for _ in range(2):  # the second time, both pages come from what was rendered
+        mine = unescape(client.get(OFFICIALS).get_data(as_text=True))
+        theirs = unescape(other.get(OFFICIALS).get_data(as_text=True))
+        assert "Alexandra Placeholder" in mine and "Taylor Example" not in mine
+        assert "Taylor Example" in theirs and "Alexandra Placeholder" not in theirs
+    french = unescape(client.get(f"/fr{OFFICIALS}").get_data(as_text=True))
+    assert 'lang="fr"' in french and "Alexandra Placeholder" in french
+    assert f'href="/fr/c/{DEMO_SLUG}/write/' in french  # links keep the language
+    tagged = unescape(client.get(f"{OFFICIALS}?source=newsletter").get_data(as_text=True))
+    assert "source=newsletter" in tagged and "source=newsletter" not in mine
+    # The campaign's title changes: the page kept before is not served again.
+    from advocacy import campaigns
+
+    db = app.extensions["advocacy_db"]
+    campaign = campaigns.campaign_by_slug(db, DEMO_SLUG)
+    campaigns.save_campaign(db, campaign.id, {"slug": DEMO_SLUG, "title": "A brand new title"})
+    assert "A brand new title" in unescape(client.get(OFFICIALS).get_data(as_text=True))

@@ -23,12 +23,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import actions, civic, letters, locales, reports, tallies
+from .. import actions, campaign_contact, civic, letters, locales, memo, reports, tallies
 from ..constants import EditingMode
 from ..db import database
 from ..extensions import html_lang, limiter, photos, providers, supporter_path
@@ -201,18 +201,65 @@ def lookup(slug: str):
     return redirect(url_for(".officials", slug=campaign.slug), code=303)
 
 
+# Pages that no rate limit counts (every limit is on a form's POST): Flask-Limiter's check
+# of each request, which finds no limit for them, is skipped (issue 13).
+UNLIMITED_PAGES = frozenset({"public.index", "public.campaign", "public.officials"})
+
+
+@limiter.request_filter
+def _unlimited_page() -> bool:
+    return request.method in ("GET", "HEAD") and request.endpoint in UNLIMITED_PAGES
+
+
+@bp.record_once
+def _keep_pages(state) -> None:
+    state.app.extensions["advocacy_pages"] = memo.Rendered()
+
+
+def _extra_key(extra: dict) -> tuple:
+    return tuple(sorted((name, repr(value)) for name, value in extra.items()))
+
+
 @bp.get("/c/<slug>/officials")
 def officials(slug: str):
     campaign = campaign_or_error(slug)
     result = supporter_path().officials(campaign, looked_up(campaign))
-    return render_template(
-        "public/officials.html",
-        campaign=campaign,
-        result=result,
-        groups=supporter_path().choices(campaign, result),
-        written=written(campaign),
-        exact_form=exact_form(campaign, result),
+    done = written(campaign)
+    form = exact_form(campaign, result)
+
+    def render() -> str:
+        return render_template(
+            "public/officials.html",
+            campaign=campaign,
+            result=result,
+            groups=supporter_path().choices(campaign, result),
+            written=done,
+            exact_form=form,
+        )
+
+    if form is not None or "_flashes" in session or len(request.query_string) > 256:
+        return render()  # a form with this browser's CSRF token, or a message shown once
+    # Issue 13: the same page for the same inputs, rendered once (memo.Rendered). The key
+    # names all the page shows: the campaign as the memo keeps it (an organizer's save or
+    # the memo's TTL makes a new object), the lookup answer's content (a fresh one is kept
+    # in memory while fresh, then read again, stale or gone), who runs the campaign, this
+    # browser's letters, the language, its URL prefix and the query (the source code, the
+    # language switch's links).
+    key = (
+        "officials",
+        campaign,
+        result.postcode,
+        result.officials,
+        result.stale,
+        result.source,
+        _extra_key(result.extra),
+        tuple(done),
+        campaign_contact.kept(supporter_path().memo, database(), campaign.id),
+        str(get_locale()),
+        request.script_root,
+        request.query_string,
     )
+    return current_app.extensions["advocacy_pages"].get(key, render)
 
 
 def _letter_page(
