@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, insert, literal, select
+from sqlalchemy import Connection, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from . import counters
@@ -43,17 +44,56 @@ class Recorded:
     created: bool  # False when the token had been used already
 
 
-def _existing(session, token: str, fingerprint: str | None, since: datetime | None) -> int | None:
-    """The action already logged for this token, or for this fingerprint since ``since``."""
-    existing = session.scalar(
-        select(ContactAction.id).where(ContactAction.idempotency_token == token)
+_TABLE = ContactAction.__table__
+_FIELDS = (
+    "campaign_id",
+    "template_id",
+    "official_name",
+    "official_office",
+    "district_name",
+    "district_id",
+    "level",
+    "provider",
+    "method",
+    "postcode_prefix",
+    "idempotency_token",
+    "source",
+    "personalized",
+    "fingerprint",
+    "created_at",
+)
+_PARAMS = {name: bindparam(name, type_=_TABLE.c[name].type) for name in _FIELDS}
+_SINCE = bindparam("since", type_=_TABLE.c.created_at.type)
+_TOKEN_USED = exists().where(_TABLE.c.idempotency_token == _PARAMS["idempotency_token"])
+# With a NULL fingerprint or since, this matches nothing.
+_REPEATED = exists().where(
+    _TABLE.c.fingerprint == _PARAMS["fingerprint"], _TABLE.c.created_at > _SINCE
+)
+# Issue 13: the statements of the hot path, made once (SQLAlchemy compiles each once, too).
+# The insert is conditional, so a repeat is refused atomically inside the write: the same
+# token, or the same fingerprint since ``since``, already logged (by an earlier transaction
+# or by an earlier confirmation of the same group commit).
+_INSERT = (
+    insert(_TABLE)
+    .from_select(
+        list(_FIELDS),
+        select(*(_PARAMS[name] for name in _FIELDS)).where(~_TOKEN_USED, ~_REPEATED),
     )
-    if existing is None and fingerprint and since is not None:
-        existing = session.scalar(
-            select(ContactAction.id).where(
-                ContactAction.fingerprint == fingerprint, ContactAction.created_at > since
-            )
-        )
+    .returning(_TABLE.c.id)
+)
+_BY_TOKEN = select(_TABLE.c.id).where(_TABLE.c.idempotency_token == _PARAMS["idempotency_token"])
+_BY_FINGERPRINT = (
+    select(_TABLE.c.id)
+    .where(_TABLE.c.fingerprint == _PARAMS["fingerprint"], _TABLE.c.created_at > _SINCE)
+    .limit(1)
+)
+
+
+def _existing(connection: Connection, params: dict) -> int | None:
+    """The action already logged for this token, or for this fingerprint since ``since``."""
+    existing = connection.scalar(_BY_TOKEN, params)
+    if existing is None and params["fingerprint"] and params["since"] is not None:
+        existing = connection.scalar(_BY_FINGERPRINT, params)
     return existing
 
 
@@ -70,23 +110,23 @@ def record_contact(
     fingerprint: str | None = None,
     repeat_window: timedelta = timedelta(days=1),
     when: datetime | None = None,
+    also: Callable[[Connection], object] | None = None,
 ) -> Recorded:
     """Log that a supporter contacted ``official``, once per token, and once per
     ``fingerprint`` (the same letter from the same client) within ``repeat_window``, and
     count it (counters.py) in the same transaction. ``when`` (UTC-aware, default now) is for
-    imports. Returns after the commit."""
+    imports. ``also(connection)``, when given, runs in that transaction too (new contact or
+    repeat). Returns after the commit.
+
+    The write goes through ``Database.write_grouped``: on SQLite, confirmations arriving
+    together in one worker share one transaction and one fsync (issue 13)."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise InvalidToken(token)
     if method not in METHODS:
         raise ValueError(f"unknown contact method {method!r}")
     now = when or datetime.now(UTC)
     since = now - repeat_window if fingerprint and repeat_window > timedelta(0) else None
-    # Reads first, outside the write transaction: a repeat costs no write lock at all.
-    with db.reader() as session:
-        existing = _existing(session, token, fingerprint, since)
-    if existing is not None:
-        return Recorded(existing, created=False)
-    fields = {
+    params = {
         "campaign_id": campaign.id,
         "template_id": version.id if version else None,
         "official_name": official.name,
@@ -102,32 +142,30 @@ def record_contact(
         "personalized": personalized,
         "fingerprint": fingerprint,
         "created_at": now,
+        "since": since,
     }
-    rows = counters.counter_rows(campaign.id, now.astimezone(UTC).date(), fields)
-    # The write transaction holds the insert and the counters only. The insert is
-    # conditional, so a repeat that raced past the reads above is still refused atomically:
-    # the token by its unique index, the fingerprint by the NOT EXISTS below.
-    values = select(
-        *(literal(value, ContactAction.__table__.c[name].type) for name, value in fields.items())
-    )
-    if since is not None:
-        values = values.where(
-            ~exists().where(
-                ContactAction.fingerprint == fingerprint, ContactAction.created_at > since
-            )
-        )
-    statement = insert(ContactAction).from_select(list(fields), values).returning(ContactAction.id)
+    rows = counters.counter_rows(campaign.id, now.astimezone(UTC).date(), params)
+
+    def write(connection: Connection) -> Recorded:
+        action_id = connection.scalar(_INSERT, params)
+        if action_id is not None:
+            counters.add(connection, rows)
+            recorded = Recorded(action_id, created=True)
+        else:
+            existing = _existing(connection, params)
+            if existing is None:
+                raise RuntimeError("a contact was refused as a repeat but no earlier one is found")
+            recorded = Recorded(existing, created=False)
+        if also is not None:
+            also(connection)
+        return recorded
+
     try:
-        with db.write() as session:
-            action_id = session.scalar(statement)
-            if action_id is not None:
-                counters.add(session, rows)
+        return db.write_grouped(write)
     except IntegrityError:
-        action_id = None  # the same token, committed by another request meanwhile
-    if action_id is not None:
-        return Recorded(action_id, created=True)
-    with db.reader() as session:
-        existing = _existing(session, token, fingerprint, since)
+        pass  # PostgreSQL: the same token, committed by another request meanwhile
+    with db.engine.connect() as connection:
+        existing = _existing(connection, params)
     if existing is None:
         raise RuntimeError("a contact was refused as a repeat but no earlier one is found")
     return Recorded(existing, created=False)

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import Date, delete, func, insert, select, text
+from sqlalchemy import Connection, Date, delete, func, insert, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -106,27 +106,35 @@ def counter_rows(campaign_id: int, day: date, fields: Mapping[str, object]) -> l
     return rows
 
 
-def _insert_for(session: Session):
-    name = session.get_bind().dialect.name
-    if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    elif name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:  # pragma: no cover - the app runs on SQLite and PostgreSQL only
-        raise RuntimeError(f"no counter upsert for {name}")
-    return dialect_insert
+def _upsert(dialect: str):
+    """The counters' upsert for ``dialect``, made once: executed with one parameter set per
+    counter, it adds each row's count to its counter (or starts it)."""
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        elif dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:  # pragma: no cover - the app runs on SQLite and PostgreSQL only
+            raise RuntimeError(f"no counter upsert for {dialect}")
+        statement = dialect_insert(TallyCounter)
+        statement = _UPSERTS[dialect] = statement.on_conflict_do_update(
+            index_elements=list(_KEY),
+            set_={"count": TallyCounter.count + statement.excluded["count"]},
+        )
+    return statement
 
 
-def add(session: Session, rows: list[dict]) -> None:
-    """Add each row's count to its counter (one statement), inside the caller's transaction."""
+_UPSERTS: dict[str, object] = {}
+
+
+def add(target: Session | Connection, rows: list[dict]) -> None:
+    """Add each row's count to its counter, inside the caller's transaction (a session's or
+    a connection's)."""
     if not rows:
         return
-    statement = _insert_for(session)(TallyCounter).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(_KEY),
-        set_={"count": TallyCounter.count + statement.excluded["count"]},
-    )
-    session.execute(statement)
+    connection = target.connection() if isinstance(target, Session) else target
+    connection.execute(_upsert(connection.dialect.name), rows)
 
 
 # -- recounting ----------------------------------------------------------------------------------

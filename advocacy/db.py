@@ -8,11 +8,13 @@ writes in ``BEGIN IMMEDIATE`` transactions (a deferred read-then-write would fai
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 _WRITE = "advocacy_write"
@@ -76,7 +78,152 @@ class Database:
         with self._write_lock, self.writer() as session, session.begin():
             yield session
 
+    def write_grouped(self, work: Callable[[Connection], T]) -> T:
+        """``work(connection)`` in a write transaction, returning what it returns once that
+        transaction is committed (its exception, if it raised, after the others' commit).
+
+        On SQLite, the threads of this process that call this while another one's write is
+        under way are committed together, in one transaction and one fsync (group commit):
+        each ``work`` runs in its own SAVEPOINT, so one that raises is rolled back alone,
+        and none returns before the commit that holds its rows. A commit that fails fails
+        every ``work`` of the group. Later works of a group see the rows of earlier ones.
+        ``work`` uses Core statements on the connection (no ORM session: memo.py does not
+        see these changes, so they must not touch the tables it watches), and must not
+        wait for anything but the database. Elsewhere (PostgreSQL, or inside a write of
+        this thread), one transaction of its own."""
+        group = _groups.get(self)
+        if group is None or _owned(self._write_lock):
+            with self._write_engine().begin() as connection:
+                return work(connection)
+        return group.run(work)
+
+    def _write_engine(self) -> Engine:
+        engine = self.__dict__.get("_grouped_engine")
+        if engine is None:
+            # On SQLite, connections of this engine begin with BEGIN IMMEDIATE.
+            engine = self.__dict__["_grouped_engine"] = self.engine.execution_options(
+                **{_WRITE: True}
+            )
+        return engine
+
 
 def database() -> Database:
     """The current app's database."""
     return current_app.extensions["advocacy_db"]
+
+
+# -- group commit (Database.write_grouped) ----------------------------------------------------
+
+T = TypeVar("T")
+# At most this many works in one transaction (a bound on how long the first one waits).
+GROUP_MAX = 64
+
+
+def _owned(lock: object) -> bool:
+    """Whether this thread holds ``lock`` (an RLock; a nullcontext is never held)."""
+    is_owned = getattr(lock, "_is_owned", None)
+    return bool(is_owned and is_owned())
+
+
+class _Work:
+    __slots__ = ("done", "error", "result", "work")
+
+    def __init__(self, work: Callable[[Connection], Any]) -> None:
+        self.work = work
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class _Group:
+    """The write queue of one SQLite database in this process. The first thread to find
+    nobody leading leads: once it holds the database's write lock (this process's, then
+    SQLite's, ``BEGIN IMMEDIATE``), it takes every work queued by then, its own included,
+    runs them in that transaction, commits, and wakes their threads; a thread whose work
+    was not taken leads the next group. What queues while a group is being written or
+    waits for the lock goes in the next one, so the busier the database, the larger the
+    groups."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.condition = threading.Condition(threading.Lock())
+        self.queue: list[_Work] = []
+        self.leading = False
+
+    def run(self, work: Callable[[Connection], T]) -> T:
+        mine = _Work(work)
+        with self.condition:
+            self.queue.append(mine)
+            while not mine.done:
+                if self.leading:
+                    self.condition.wait()
+                    continue
+                self.leading = True
+                group: list[_Work] = []
+                self.condition.release()
+                try:
+                    self._lead(group)
+                finally:
+                    self.condition.acquire()
+                    for each in group:
+                        each.done = True
+                    self.leading = False
+                    self.condition.notify_all()
+        if mine.error is not None:
+            raise mine.error
+        return mine.result
+
+    def _take(self) -> list[_Work]:
+        with self.condition:
+            group, self.queue = self.queue[:GROUP_MAX], self.queue[GROUP_MAX:]
+        return group
+
+    def _lead(self, group: list[_Work]) -> None:
+        """Write one group (put in ``group``, which its caller marks done)."""
+        try:
+            with self.db._write_lock, self.db._write_engine().begin() as connection:
+                group.extend(self._take())
+                alone = len(group) == 1
+                for each in group:
+                    if alone:  # no savepoint needed: its failure rolls the transaction back
+                        each.result = each.work(connection)
+                        continue
+                    savepoint = connection.begin_nested()
+                    try:
+                        each.result = each.work(connection)
+                    except Exception as exc:
+                        savepoint.rollback()
+                        each.error, each.result = exc, None
+                    else:
+                        savepoint.commit()
+        except BaseException as exc:
+            # BEGIN (the database locked past the busy timeout: the works queued would wait
+            # for the same lock), a savepoint or the commit failed, or the one work raised:
+            # nothing of the group is committed.
+            if not group:
+                group.extend(self._take())
+            for each in group:
+                each.error = each.error or exc
+                each.result = None
+            if not isinstance(exc, Exception):
+                raise
+
+
+class _Groups:
+    """One write queue per SQLite Database, made on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._groups: weakref.WeakKeyDictionary[Database, _Group] = weakref.WeakKeyDictionary()
+
+    def get(self, db: Database) -> _Group | None:
+        if not db.url.startswith("sqlite"):
+            return None
+        group = self._groups.get(db)
+        if group is None:
+            with self._lock:
+                group = self._groups.setdefault(db, _Group(db))
+        return group
+
+
+_groups = _Groups()

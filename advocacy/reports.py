@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from . import statement, tallies
 from .civic.officials import Official
@@ -190,16 +190,26 @@ def hold_excerpt(
         )
 
 
-def excerpt_sent(db: Database, token: str) -> None:
-    """The letter was sent: its words may go in the report (the token is forgotten)."""
+_EXCERPTS = ReportExcerpt.__table__
+# Made once: it runs in the transaction of every confirmation (issue 13).
+_MARK_SENT = (
+    update(_EXCERPTS)
+    .where(_EXCERPTS.c.token == bindparam("sent_token"), _EXCERPTS.c.sent.is_(False))
+    .values(sent=True, token="")
+)
+
+
+def excerpt_sent(target: Database | Connection, token: str) -> None:
+    """The letter was sent: its words may go in the report (the token is forgotten). Given a
+    connection, inside its transaction (the confirmation's, see actions.record_contact's
+    ``also``); given the database, in a write transaction of its own."""
     if not token:
         return
-    with db.write() as session:
-        session.execute(
-            update(ReportExcerpt)
-            .where(ReportExcerpt.token == token, ReportExcerpt.sent.is_(False))
-            .values(sent=True, token="")
-        )
+    if isinstance(target, Connection):
+        target.execute(_MARK_SENT, {"sent_token": token})
+        return
+    with target.write() as session:
+        session.connection().execute(_MARK_SENT, {"sent_token": token})
 
 
 def purge(db: Database, older_than: timedelta, pending_ttl: timedelta) -> int:

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
+from sqlalchemy import Connection
 
 from . import actions, campaigns, civic, delivery, letters, locales, mail, memo, statement
 from .civic import directory
@@ -380,7 +381,18 @@ class SupporterPath:
         postcode = self.normalize(campaign, raw_postcode)
         result = self.officials(campaign, Looked(campaign.slug, postcode, districts))
         official = self.official(campaign, result, official_key)
-        version = campaigns.letter_version(self.db, campaign, language, official, version_id)
+        # Issue 13: the letter version an official gets by default is kept in memory (memo.py:
+        # dropped when letters are saved here, else after a few seconds); a form rendered
+        # with it, the common case, reads nothing. Another version (an older one, or one
+        # the form names wrongly) is read, not kept: the form chooses the id.
+        newest = self.memo.get(
+            ("letter version", campaign.id, language, official.level, official.elected_office),
+            lambda: campaigns.letter_version(self.db, campaign, language, official),
+        )
+        if version_id is None or (newest is not None and newest.id == version_id):
+            version = newest
+        else:
+            version = campaigns.letter_version(self.db, campaign, language, official, version_id)
         return Resolved(campaign, postcode, result, official, version)
 
     def remaining(self, campaign: Campaign, looked: Looked | None, written: Sequence[str]):
@@ -571,9 +583,15 @@ class SupporterPath:
     # counting
 
     def record(
-        self, resolved: Resolved, proof: Proof, browser: str, source: str
+        self,
+        resolved: Resolved,
+        proof: Proof,
+        browser: str,
+        source: str,
+        also: Callable[[Connection], object] | None = None,
     ) -> actions.Recorded:
-        """Count the contact, once per letter form and once per letter from this browser."""
+        """Count the contact, once per letter form and once per letter from this browser;
+        ``also(connection)`` runs in the same transaction (see actions.record_contact)."""
         return actions.record_contact(
             self.db,
             resolved.campaign,
@@ -586,6 +604,7 @@ class SupporterPath:
             personalized=not proof.untouched,
             fingerprint=self.fingerprint(browser, resolved.official, proof.digest),
             repeat_window=self.settings.repeat_window,
+            also=also,
         )
 
     # letters the app sends by email

@@ -4,9 +4,10 @@ concurrency on a real SQLite file."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from advocacy import actions, campaigns, tallies
 from advocacy.civic.represent import parse_postcode
@@ -99,3 +100,69 @@ def test_writes_take_the_lock_up_front(db):
         with pytest.raises(Exception, match="locked"), impatient.write() as other:
             other.execute(text("SELECT 1"))
     impatient.engine.dispose()
+
+
+def test_confirmations_arriving_together_share_one_commit(db, demo):
+    """Group commit (issue 13): confirmations that queue while another write holds the lock
+    are written in one transaction and one commit. Each is counted once (a repeat inside the
+    group too), one that fails is rolled back alone, and none returns before the commit."""
+    from advocacy import db as db_module
+
+    campaign, template, official = demo
+    commits: list[int] = []
+    event.listen(db.engine, "commit", lambda _connection: commits.append(1))
+    twice, first_of_two = actions.new_token(), actions.new_token()
+    jobs = {f"single-{n}": (actions.new_token(), None) for n in range(6)}
+    jobs |= {"twice-a": (twice, None), "twice-b": (twice, None)}  # the same form, twice
+    jobs |= {"same-a": (first_of_two, "f" * 64), "same-b": (actions.new_token(), "f" * 64)}
+    jobs["broken"] = (actions.new_token(), None)
+    results: dict[str, actions.Recorded] = {}
+    errors: dict[str, BaseException] = {}
+
+    def breaks(_connection) -> None:
+        raise RuntimeError("this one fails")
+
+    def confirm(name: str) -> None:
+        token, fingerprint = jobs[name]
+        try:
+            results[name] = actions.record_contact(
+                db,
+                campaign,
+                template,
+                official,
+                "K1P 5G4",
+                "mailto",
+                token,
+                fingerprint=fingerprint,
+                also=breaks if name == "broken" else None,
+            )
+        except BaseException as exc:  # asserted below
+            errors[name] = exc
+
+    threads = [threading.Thread(target=confirm, args=(name,)) for name in jobs]
+    with db.write() as session:  # another write holds the lock while they all arrive
+        session.execute(text("SELECT 1"))
+        for thread in threads:
+            thread.start()
+        group = db_module._groups.get(db)
+        deadline = time.monotonic() + 30
+        while len(group.queue) < len(jobs) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not results and not errors  # nothing answered while the lock is held
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(commits) == 2  # the write that held the lock, then one for all of them
+
+    assert set(errors) == {"broken"} and isinstance(errors["broken"], RuntimeError)
+    created = {name: r.action_id for name, r in results.items() if r.created}
+    assert {name for name in results if name.startswith("single-")} <= set(created)
+    assert len([n for n in created if n.startswith("twice-")]) == 1
+    assert results["twice-a"].action_id == results["twice-b"].action_id
+    assert len([n for n in created if n.startswith("same-")]) == 1
+    assert results["same-a"].action_id == results["same-b"].action_id
+    with db.reader() as session:
+        stored = set(session.scalars(select(ContactAction.id)))
+        tokens = set(session.scalars(select(ContactAction.idempotency_token)))
+    assert stored == set(created.values()) and len(stored) == 8
+    assert jobs["broken"][0] not in tokens
+    assert tallies.total(db, campaign.id) == 8  # its counters were rolled back with it
