@@ -22,6 +22,7 @@ workers and other commands do not pay for it.
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import math
 import os
@@ -216,6 +217,11 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
 
 def serve(app_factory: Callable[[], Flask], settings: Mapping[str, Any]) -> None:
     """Run gunicorn in this process until it is stopped (SIGTERM: graceful; SIGINT: quick)."""
+    # The workers are forked from this process, which has imported the app (to check its
+    # settings): its objects are shared with them, copy-on-write. Frozen, the garbage
+    # collector no longer walks (and so writes to) them in each worker, and they stay shared.
+    gc.collect()
+    gc.freeze()
     Server(app_factory, settings).run()
 
 
