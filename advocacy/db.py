@@ -83,14 +83,15 @@ class Database:
         transaction is committed (its exception, if it raised, after the others' commit).
 
         On SQLite, the threads of this process that call this while another one's write is
-        under way are committed together, in one transaction and one fsync (group commit):
-        each ``work`` runs in its own SAVEPOINT, so one that raises is rolled back alone,
-        and none returns before the commit that holds its rows. A commit that fails fails
-        every ``work`` of the group. Later works of a group see the rows of earlier ones.
-        ``work`` uses Core statements on the connection (no ORM session: memo.py does not
-        see these changes, so they must not touch the tables it watches), and must not
-        wait for anything but the database. Elsewhere (PostgreSQL, or inside a write of
-        this thread), one transaction of its own."""
+        under way are committed together, in one transaction and one fsync (group commit),
+        and none returns before the commit that holds its rows. When one ``work`` raises,
+        the transaction is rolled back and the others run again without it, so ``work``
+        may run more than once (only its last run counts; it must do the same each time).
+        A commit that fails fails every ``work`` of the group. Later works of a group see
+        the rows of earlier ones. ``work`` uses Core statements on the connection (no ORM
+        session: memo.py does not see these changes, so they must not touch the tables it
+        watches), and waits for nothing but the database. Elsewhere (PostgreSQL, or inside
+        a write of this thread), one transaction of its own."""
         group = _groups.get(self)
         if group is None or _owned(self._write_lock):
             with self._write_engine().begin() as connection:
@@ -181,25 +182,30 @@ class _Group:
     def _lead(self, group: list[_Work]) -> None:
         """Write one group (put in ``group``, which its caller marks done)."""
         try:
-            with self.db._write_lock, self.db._write_engine().begin() as connection:
-                group.extend(self._take())
-                alone = len(group) == 1
-                for each in group:
-                    if alone:  # no savepoint needed: its failure rolls the transaction back
-                        each.result = each.work(connection)
-                        continue
-                    savepoint = connection.begin_nested()
+            with self.db._write_lock:
+                todo: list[_Work] | None = None
+                while todo is None or todo:
                     try:
-                        each.result = each.work(connection)
-                    except Exception as exc:
-                        savepoint.rollback()
-                        each.error, each.result = exc, None
-                    else:
-                        savepoint.commit()
+                        with self.db._write_engine().begin() as connection:
+                            if todo is None:
+                                group.extend(self._take())
+                                todo = list(group)
+                            for index, each in enumerate(todo):
+                                try:
+                                    each.result = each.work(connection)
+                                except Exception as exc:
+                                    each.error, each.result = exc, None
+                                    raise _Redo(index) from exc
+                    except _Redo as redo:
+                        # Rolled back: the work that failed gets its error, the others are
+                        # written again without it (no SAVEPOINT per work: they cost more
+                        # than the rare failure's second round).
+                        todo = todo[: redo.index] + todo[redo.index + 1 :]
+                        continue
+                    break
         except BaseException as exc:
             # BEGIN (the database locked past the busy timeout: the works queued would wait
-            # for the same lock), a savepoint or the commit failed, or the one work raised:
-            # nothing of the group is committed.
+            # for the same lock) or the commit failed: nothing of the group is committed.
             if not group:
                 group.extend(self._take())
             for each in group:
@@ -207,6 +213,14 @@ class _Group:
                 each.result = None
             if not isinstance(exc, Exception):
                 raise
+
+
+class _Redo(Exception):
+    """One work of a group failed: roll back, and write the others again without it."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
 
 
 class _Groups:

@@ -456,6 +456,26 @@ def test_a_post_without_csrf_token_is_refused(client, represent, db):
     assert actions(db) == []
 
 
+def test_a_complete_confirmation_without_its_csrf_token_is_refused(client, represent, db):
+    """The `sent` view's form skips its own CSRF check (issue 13): CSRFProtect's, before the
+    view, still refuses a confirmation whose token is missing or wrong."""
+    link, page = open_letter(client, represent, "K1P 5G4", "Alexandra Placeholder")
+    send = review(client, link, page).get_data(as_text=True)
+    data = {
+        "postcode": hidden(send, "postcode"),
+        "token": hidden(send, "token"),
+        "template_id": hidden(send, "template_id"),
+        "proof": hidden(send, "proof"),
+    }
+    for forged in ({}, {"csrf_token": "forged"}):
+        response = client.post(link.replace("/write/", "/sent/"), data={**data, **forged})
+        assert response.status_code == 400
+        assert "This form has expired" in text(response)
+    assert actions(db) == []
+    assert confirm(client, link, send, follow=False).status_code == 303
+    assert len(actions(db)) == 1
+
+
 def test_an_expired_letter_form_keeps_the_letter(client, represent):
     link, page = open_letter(client, represent, "K1P 5G4", "Alexandra Placeholder")
     mine = textarea(page, "body") + "\n\nWritten over a long hour."

@@ -466,11 +466,18 @@ def letter_after_expired_form(slug: str, key: str):
     return _letter_page(resolved, form, locked, 400)
 
 
+# The confirmation form as the `sent` view reads it (issue 13): CSRFProtect checked its token
+# before the view (the form's own check would sign a new token for every confirmation), and
+# WTForms' messages are never shown (an incomplete confirmation gets the 400 page below), so
+# their catalogue is not loaded from disk for every confirmation.
+_CONFIRM_READ = {"csrf": False, "get_translations": lambda _form: None}
+
+
 @bp.post("/c/<slug>/sent/<key>")
 @limiter.limit(_limit("SEND_RATE_LIMIT"))
 def sent(slug: str, key: str):
     campaign = campaign_or_error(slug)
-    form = ConfirmSentForm()
+    form = ConfirmSentForm(meta=_CONFIRM_READ)
     if not form.validate():
         abort(
             400,
