@@ -51,7 +51,8 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Issue 13: micro-benchmarks, then real servers under wrk and tallies over 5M contacts
+# Issue 13: micro-benchmarks, then real servers under wrk, upstream calls during a lookup surge
+# (bench/upstream.py) and tallies over 5M contacts
 # (generated once into bench/data/), written to docs/performance.md. PostgreSQL too when
 # ADVOCACY_BENCH_POSTGRES_URL (or ADVOCACY_TEST_POSTGRES_URL) names a server.
 BENCH_PG ?= $(or $(ADVOCACY_BENCH_POSTGRES_URL),$(ADVOCACY_TEST_POSTGRES_URL))
@@ -59,6 +60,7 @@ bench: install
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk
 	mkdir -p bench/data && $(BIN)/python -m bench --seconds 1 | tee bench/data/micro.txt
 	$(BIN)/python -m bench.surge --json bench/data/surge.json > /dev/null
+	$(BIN)/python -m bench.upstream --json bench/data/upstream.json
 	$(BIN)/python -m bench.tally5m $(if $(BENCH_PG),--postgres $(BENCH_PG)) --json bench/data/tally5m.json > /dev/null
 	$(BIN)/python -m bench.profile officials > bench/data/profile-officials.txt
 	$(BIN)/python -m bench.profile confirm > bench/data/profile-confirm.txt

@@ -104,6 +104,32 @@ def surge_table(surge: dict) -> list[str]:
     return rows
 
 
+def upstream_section(up: dict) -> list[str]:
+    """Upstream calls during a surge (bench/upstream.py), against the goal of one per code."""
+    rows = [
+        f"## Upstream calls: {up['lookups']:,} lookups over {up['codes']:,} codes "
+        "(bench/upstream.py)",
+        "",
+        f"`python -m bench.upstream`: `advocacy serve` with {up['workers']} gthread workers on "
+        f"SQLite, {up['clients']} browsers (threads, each with its own session) posting the "
+        f"lookup form, Represent stubbed on loopback ({up['delay']:.1f} s per answer), the "
+        "budget and the lookup limit raised for the run. Lookups coalesce through a lease per "
+        "code (advocacy/civic/coalesce.py): in Redis, or in the `lookup_leases` table.",
+        "",
+        "| leases | order | upstream calls | goal | met | lookups | seconds | answers |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for result in up["results"]:
+        for order, o in result["orders"].items():
+            met = "yes" if o["calls"] == up["codes"] else "**no**"
+            answers = ", ".join(f"{n:,} × {code}" for code, n in o["statuses"].items())
+            rows.append(
+                f"| {result['leases']} | {order} | {o['calls']:,} | exactly {up['codes']:,} "
+                f"| {met} | {o['lookups']:,} | {o['seconds']:.0f} | {answers} |"
+            )
+    return [*rows, ""]
+
+
 def tally_table(results: list[dict]) -> list[str]:
     rows = [
         "| figure | " + " | ".join(r["database"] for r in results) + " | goal | met |",
@@ -175,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
             "never fewer rows than acknowledgements).",
             "",
         ]
+    upstream_file = DATA / "upstream.json"
+    if upstream_file.exists():
+        out += upstream_section(json.loads(upstream_file.read_text()))
     tally_file = DATA / "tally5m.json"
     if tally_file.exists():
         results = json.loads(tally_file.read_text())
