@@ -1,7 +1,7 @@
 """Where a worker's time goes under load: py-spy on one ``advocacy serve`` worker while wrk
 drives the officials page or the confirmation POST (the set-up of bench/surge.py).
 
-    python -m bench.profile officials|confirm [--seconds 10] [--top 25]
+    python -m bench.profile officials|confirm [--seconds 10] [--top 25] [--all] [--gil]
 
 Prints, for the functions of the app and of the libraries it calls, the share of samples in
 which each appears (inclusive), and the share waiting in SQLite's busy handler or the write
@@ -43,6 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("what", choices=("officials", "confirm"))
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="every frame (gunicorn's, Flask's, the libraries'), not only the app's",
+    )
+    parser.add_argument(
+        "--gil",
+        action="store_true",
+        help="sample only the thread holding the GIL (where the CPU goes; without it, threads "
+        "waiting for the GIL after a system call count too)",
+    )
     args = parser.parse_args(argv)
     spy = shutil.which("py-spy") or str(surge.VENV_BIN / "py-spy")
     with tempfile.TemporaryDirectory(prefix="advocacy-profile-") as tmp:
@@ -94,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--output",
                     str(out),
                     "--nonblocking",
+                    *(["--gil"] if args.gil else []),
                 ],
                 check=True,
                 capture_output=True,
@@ -104,11 +116,13 @@ def main(argv: list[str] | None = None) -> int:
             if redis is not None:
                 redis.terminate()
         total, shares = collapsed_shares(out)
-    print(f"{args.what}: {total} samples of one worker (py-spy, 250 Hz, {args.seconds} s)")
+    holding = ", GIL holder only" if args.gil else ""
+    print(f"{args.what}: {total} samples of one worker (py-spy, 250 Hz, {args.seconds} s{holding})")
     interesting = [
         (frame, n)
         for frame, n in shares.most_common()
-        if "advocacy/" in frame
+        if args.all
+        or "advocacy/" in frame
         or "html" in frame
         or frame.startswith(("Session.", "render_template"))
     ]

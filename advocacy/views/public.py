@@ -74,7 +74,10 @@ def _keep_source(endpoint: str, values: dict) -> None:
 def campaign_or_error(slug: str) -> Campaign:
     """The campaign at ``slug`` for this visitor (organizers also see drafts), or the error
     the error pages turn into 404 or 410. Shared by every supporter view."""
-    return supporter_path().campaign(slug, organizer=current_user.is_authenticated)
+    # Only a session with an organizer's id can be an organizer's (login sets no "remember
+    # me" cookie and no request loader exists): supporters' pages skip Flask-Login's loading.
+    organizer = "_user_id" in session and current_user.is_authenticated
+    return supporter_path().campaign(slug, organizer=organizer)
 
 
 def looked_up(campaign: Campaign) -> Looked | None:
@@ -202,18 +205,28 @@ def lookup(slug: str):
 
 
 # Pages that no rate limit counts (every limit is on a form's POST): Flask-Limiter's check
-# of each request, which finds no limit for them, is skipped (issue 13).
+# of each request, which finds no limit for them (a twentieth of the cached officials page's
+# time under load), is skipped for them (issue 13).
 UNLIMITED_PAGES = frozenset({"public.index", "public.campaign", "public.officials"})
 
 
-@limiter.request_filter
-def _unlimited_page() -> bool:
-    return request.method in ("GET", "HEAD") and request.endpoint in UNLIMITED_PAGES
-
-
 @bp.record_once
-def _keep_pages(state) -> None:
-    state.app.extensions["advocacy_pages"] = memo.Rendered()
+def _set_up(state) -> None:
+    app = state.app
+    app.extensions["advocacy_pages"] = memo.Rendered()
+    checks = app.before_request_funcs.setdefault(None, [])
+    for index, check in enumerate(checks):
+        if check == limiter._check_request_limit:  # registered by limiter.init_app
+            checks[index] = _limits_unless_unlimited(check)
+
+
+def _limits_unless_unlimited(check):
+    def limits():
+        if request.method in ("GET", "HEAD") and request.endpoint in UNLIMITED_PAGES:
+            return None
+        return check()
+
+    return limits
 
 
 def _extra_key(extra: dict) -> tuple:
