@@ -93,8 +93,8 @@ class _KeyLocks:
 
 _LOCKS = _KeyLocks()
 
-# Fresh answers kept in a worker's memory (LookupCache.read): a few kilobytes each.
-RECENT_MAX = 2000
+# Fresh answers kept in a worker's memory (LookupCache.read): about 5 KB each.
+RECENT_MAX = 1000
 # Seconds between two looks at the cache while another process asks the upstream.
 POLL_FIRST, POLL_MAX = 0.02, 0.2
 
