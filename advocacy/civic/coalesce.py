@@ -13,7 +13,8 @@ releases the lease. The others poll the cache row every few tens of milliseconds
 answer lands, the lease is free (they then take it), or the lookup deadline passes. A holder
 that dies (a killed worker) holds its key only until the lease expires: the lookup deadline
 and a margin. The key is the lookup cache's key, a keyed hash: neither Redis nor the table
-ever holds a postal code.
+ever holds a postal code, and a row lives only while its lookup does (a row left by a holder
+that died is deleted by the next release after it expired).
 
 If Redis cannot be reached, the lease falls back to the table for that attempt, so a Redis
 outage costs speed, not lookups.
@@ -85,10 +86,8 @@ class DatabaseLeases:
                 session.execute(
                     delete(LookupLease).where(LookupLease.key == key, LookupLease.holder == token)
                 )
-                # Leases left by holders that died, long expired.
-                session.execute(
-                    delete(LookupLease).where(LookupLease.expires_at < _now() - timedelta(hours=1))
-                )
+                # Leases left by holders that died: their exact times are kept no longer.
+                session.execute(delete(LookupLease).where(LookupLease.expires_at < _now()))
         except OperationalError as exc:  # it expires by itself
             log.warning("lookup lease not released: %s", type(exc).__name__)
 
