@@ -123,7 +123,8 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute;100 per day"  # login attempts per client address
     LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;50 per day"  # failed logins per organizer email
     # Rate-limit counters: in this process's memory by default (per worker!); use Redis
-    # (redis://host:6379/0) when several workers or hosts serve the app.
+    # (redis://host:6379/0) when several workers or hosts serve the app. Lookups in flight
+    # are leased there too (civic/coalesce.py); without Redis, in the lookup_leases table.
     REDIS_URL = ""
 
     # Production server (advocacy serve; docs/deploy.md): gunicorn threaded workers.
