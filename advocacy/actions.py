@@ -147,7 +147,16 @@ def record_contact(
     rows = counters.counter_rows(campaign.id, now.astimezone(UTC).date(), params)
 
     def write(connection: Connection) -> Recorded:
-        action_id = connection.scalar(_INSERT, params)
+        if connection.dialect.name == "sqlite":
+            insert_ = counters.sqlite_statement(connection, _INSERT)
+            cursor = connection.connection.driver_connection.execute(
+                insert_.sql, insert_.args(params)
+            )
+            found = cursor.fetchone()
+            cursor.close()
+            action_id = found[0] if found else None
+        else:
+            action_id = connection.scalar(_INSERT, params)
         if action_id is not None:
             counters.add(connection, rows)
             recorded = Recorded(action_id, created=True)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Date, delete, func, insert, select, text
 from sqlalchemy.ext.compiler import compiles
@@ -134,7 +135,61 @@ def add(target: Session | Connection, rows: list[dict]) -> None:
     if not rows:
         return
     connection = target.connection() if isinstance(target, Session) else target
-    connection.execute(_upsert(connection.dialect.name), rows)
+    if connection.dialect.name != "sqlite":
+        connection.execute(_upsert(connection.dialect.name), rows)
+        return
+    upsert = sqlite_statement(connection, _upsert("sqlite"), list(rows[0]))
+    connection.connection.driver_connection.executemany(
+        upsert.sql, [upsert.args(row) for row in rows]
+    )
+
+
+# -- SQLite's hot path (issue 13) ----------------------------------------------------------------
+# A confirmation's statements, compiled by SQLAlchemy once and run on the driver's connection
+# inside the caller's transaction: SQLAlchemy's execution of each statement (parameters,
+# events, result set-up) cost more CPU than SQLite's own work.
+
+
+@dataclass(frozen=True)
+class SQLiteStatement:
+    sql: str
+    names: tuple[str, ...]  # of its parameters, in order
+    defaults: dict[str, object]  # the values the statement itself binds
+
+    def args(self, params: Mapping[str, object]) -> list[object]:
+        """The parameters in order, as SQLAlchemy would store them (``sqlite_value``)."""
+        return [
+            sqlite_value(params[name] if name in params else self.defaults[name])
+            for name in self.names
+        ]
+
+
+_SQLITE: dict[tuple[int, tuple[str, ...] | None], SQLiteStatement] = {}
+
+
+def sqlite_statement(
+    connection: Connection, statement, columns: list[str] | None = None
+) -> SQLiteStatement:
+    """``statement`` compiled for SQLite, once (``statement`` is a module-level constant: it
+    is kept by its id)."""
+    key = (id(statement), tuple(columns) if columns else None)
+    found = _SQLITE.get(key)
+    if found is None:
+        compiled = statement.compile(dialect=connection.dialect, column_keys=columns)
+        found = _SQLITE[key] = SQLiteStatement(
+            compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params)
+        )
+    return found
+
+
+def sqlite_value(value: object) -> object:
+    """A parameter as SQLAlchemy stores it in SQLite: timestamps as UTC text with
+    microseconds (models.UTCDateTime), days as ISO text."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 # -- recounting ----------------------------------------------------------------------------------
