@@ -26,11 +26,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import update
+from sqlalchemy import select, update
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from advocacy import create_app
+from advocacy.civic.cache import LookupCache
+from advocacy.civic.officials import LookupResult
 from advocacy.constants import TargetMode
 from advocacy.models import Campaign, LookupLease
 
@@ -302,4 +304,27 @@ def test_a_lease_held_elsewhere_is_waited_for_and_an_expired_one_taken_over(tmp_
     assert represent.calls("K1P5G4") == 1
     with db.reader() as session:
         assert session.get(LookupLease, key) is None  # released once the answer was stored
+    db.engine.dispose()
+
+
+def test_with_redis_unreachable_the_lease_falls_back_to_the_database(tmp_path):
+    app = demo(test_config(tmp_path))
+    db = app.extensions["advocacy_db"]
+    # Nothing listens on the discard port: every Redis command fails at once.
+    cache = LookupCache(
+        db, b"k", ttl=60, stale_max=600, wait=2.0, redis_url="redis://127.0.0.1:9/0"
+    )
+    key = cache.key("represent", "K1P 5G4")
+    seen: list[int] = []
+
+    def call() -> LookupResult:
+        with db.reader() as session:  # the lease is a row while the call runs
+            seen.append(len(session.scalars(select(LookupLease)).all()))
+        return LookupResult(postcode="K1P 5G4", officials=())
+
+    assert cache.fetch(key, call).postcode == "K1P 5G4"
+    assert cache.fetch(key, call).postcode == "K1P 5G4"  # from the cache
+    assert seen == [1]
+    with db.reader() as session:
+        assert session.scalars(select(LookupLease)).all() == []
     db.engine.dispose()
