@@ -8,7 +8,6 @@ writes in ``BEGIN IMMEDIATE`` transactions (a deferred read-then-write would fai
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
@@ -224,19 +223,19 @@ class _Redo(Exception):
 
 
 class _Groups:
-    """One write queue per SQLite Database, made on first use."""
+    """One write queue per SQLite Database, made on first use and kept on the Database (no
+    registry that would keep a Database, its engine and its connections alive)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._groups: weakref.WeakKeyDictionary[Database, _Group] = weakref.WeakKeyDictionary()
 
     def get(self, db: Database) -> _Group | None:
         if not db.url.startswith("sqlite"):
             return None
-        group = self._groups.get(db)
+        group = db.__dict__.get("_group")
         if group is None:
             with self._lock:
-                group = self._groups.setdefault(db, _Group(db))
+                group = db.__dict__.setdefault("_group", _Group(db))
         return group
 
 
