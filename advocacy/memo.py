@@ -96,7 +96,10 @@ class Rendered:
         self._pages: dict[Hashable, str] = {}
 
     def get(self, key: Hashable, render: Callable[[], str]) -> str:
-        page = self._pages.get(key)
+        try:
+            page = self._pages.get(key)
+        except TypeError:  # a value in the key that cannot be hashed: not kept
+            return render()
         if page is None:
             page = render()
             if len(self._pages) >= self.size:
