@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import get_locale
 
-from . import civic, delivery, locales, supporting
+from . import civic, delivery, limiter_storage, locales, supporting
 from . import config as config_module
 from .campaigns import campaign_text
 from .civic.budget import GuardedProvider, UpstreamGuard
@@ -115,7 +115,9 @@ def register_services(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Flask extensions, the encrypted session and the template helpers."""
     app.session_interface = EncryptedSessionInterface()
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    # Without Redis, each worker keeps its own counts, in a storage safe under threads.
+    memory = limiter_storage.ThreadSafeMemoryStorage.STORAGE_SCHEME[0]
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or f"{memory}://"
     limiter.init_app(app)
     login_manager.init_app(app)
     # The language: a /fr/ or /zh-hant/ prefix, else Accept-Language (advocacy/locales.py).
