@@ -246,3 +246,23 @@ def test_settings_threaded_recycled_and_above_the_lookup_deadline():
 )
 def test_the_log_shows_routes_not_officials(app, method: str, path: str, logged: str):
     assert serving.loggable_path(app.url_map, method, path) == logged
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "logged"),
+    [
+        ("GET", f"/c/{DEMO_SLUG}/write/{OFFICIAL_KEY}", f"/c/{DEMO_SLUG}/write/-"),
+        # Refused by CSRFProtect's hook, before the view: logged by its route all the same.
+        ("POST", f"/c/{DEMO_SLUG}/sent/{OFFICIAL_KEY}", f"/c/{DEMO_SLUG}/sent/-"),
+        ("GET", f"/fr/c/{DEMO_SLUG}/", f"/c/{DEMO_SLUG}/"),
+        ("GET", "/static/style.css", "/static/style.css"),
+    ],
+)
+def test_the_log_takes_the_route_flask_matched(app, method: str, path: str, logged: str):
+    from werkzeug.test import EnvironBuilder
+
+    served = serving._RoutesForTheLog(app)
+    environ = EnvironBuilder(method=method, path=path).get_environ()
+    b"".join(served(environ, lambda *_args: None))
+    assert environ[serving.ROUTE_KEY] == logged
+    assert OFFICIAL_KEY not in logged
