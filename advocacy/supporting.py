@@ -331,6 +331,11 @@ class SupporterPath:
                 key, lambda: provider.lookup(postcode), not_before=officials_changed(campaign)
             )
         except civic.UpstreamUnavailable as exc:
+            if mine and not exc.remember:
+                # A refusal (the budget, the breaker, a wait past the deadline) is not the
+                # upstream failing, but the officials page this redirects to must know that
+                # only the campaign's own targets were found: remembered while it lasts.
+                self.cache.remember_failure(key, exc.retry_after)
             return Looked(campaign.slug, postcode), self._with_mine(None, mine, postcode, exc)
         return Looked(campaign.slug, postcode), self._with_mine(result, mine, postcode)
 

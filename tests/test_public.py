@@ -593,6 +593,26 @@ def test_a_custom_target_gets_its_own_letter(client, represent, db):
     )
 
 
+def test_custom_targets_are_offered_when_the_budget_is_spent(tmp_path, represent):
+    # A refusal by the shared budget is not a failure of the upstream, but the officials page
+    # after the redirect must still show the campaign's own targets, not ask for the code again.
+    app = create_app(test_config(tmp_path, UPSTREAM_BUDGET_PER_MINUTE=1))
+    runner = app.test_cli_runner()
+    for command in (["init-db"], ["seed-demo"]):
+        assert runner.invoke(args=command).exit_code == 0
+    client = app.test_client()
+    represent.add("M5V3L9")
+    assert "Write to" in text(lookup(client, "M5V 3L9"))  # this minute's one call
+    response = lookup(client, "K1P 5G4")
+    assert response.status_code == 200
+    page = text(response)
+    assert "only the campaign's own targets are shown" in page
+    assert "Write to Prime Minister of Canada" in page
+    assert "enter your postal code" not in page.casefold()
+    assert represent.calls("K1P5G4") == 0
+    app.extensions["advocacy_db"].engine.dispose()
+
+
 def test_custom_targets_are_offered_when_the_provider_is_down(client, represent):
     for _ in range(3):
         represent.add("K1P5G4", body={}, status=503)

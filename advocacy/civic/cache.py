@@ -311,10 +311,14 @@ class LookupCache:
                 entry.fetched_at = _coarse(now, self.time_step)
             self._purge(session, now)
 
-    def remember_failure(self, key: str) -> None:
-        """Remember that the upstream just failed for ``key``."""
+    def remember_failure(self, key: str, seconds: float | None = None) -> None:
+        """Remember that the upstream just failed for ``key`` (for ``failure_memory``, or
+        ``seconds`` when shorter: how long a refusal by the budget or breaker lasts)."""
         self._recent.pop(key, None)
-        if self.failure_memory <= timedelta(0):
+        memory = self.failure_memory
+        if seconds is not None and seconds > 0:
+            memory = min(memory, timedelta(seconds=seconds))
+        if memory <= timedelta(0):
             return
         now = _now()
         with self.db.write() as session:
@@ -324,7 +328,7 @@ class LookupCache:
                     key=key, payload="", fetched_at=_coarse(now, self.time_step)
                 )
                 session.add(entry)
-            entry.failed_until = now + self.failure_memory
+            entry.failed_until = now + memory
 
     def _purge(self, session, now: datetime) -> int:
         return (
