@@ -222,7 +222,7 @@ class Prepared:
     database: Path
 
 
-def prepare(directory: Path, redis_url: str) -> Prepared:
+def prepare(directory: Path, redis_url: str, database_url: str = "") -> Prepared:
     """A database with the demo campaign and one cached lookup, and a browser session that
     looked up POSTCODE and opened the MP's letter, made through the app in this process."""
     import responses
@@ -233,7 +233,7 @@ def prepare(directory: Path, redis_url: str) -> Prepared:
         **os.environ,
         "ADVOCACY_ENV": "production",
         "ADVOCACY_SECRET_KEY": secret,
-        "ADVOCACY_DATABASE_URL": f"sqlite:///{database}",
+        "ADVOCACY_DATABASE_URL": database_url or f"sqlite:///{database}",  # bench.multihost: PG
         "ADVOCACY_REPRESENT_URL": UNREACHABLE,
         "ADVOCACY_MIN_FILL_SECONDS": "0",
         # Every request comes from 127.0.0.1: the per-address limits would refuse the run.
