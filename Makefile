@@ -54,7 +54,9 @@ format: install
 # Issue 13: micro-benchmarks, then real servers under wrk, upstream calls during a lookup surge
 # (bench/upstream.py) and tallies over 5M contacts
 # (generated once into bench/data/), written to docs/performance.md. PostgreSQL too when
-# ADVOCACY_BENCH_POSTGRES_URL (or ADVOCACY_TEST_POSTGRES_URL) names a server.
+# ADVOCACY_BENCH_POSTGRES_URL (or ADVOCACY_TEST_POSTGRES_URL) names a server: the tallies, and
+# two app hosts on it and on Redis (bench/multihost.py; BENCH_REDIS=URL, else
+# redis://127.0.0.1:6379/7).
 BENCH_PG ?= $(or $(ADVOCACY_BENCH_POSTGRES_URL),$(ADVOCACY_TEST_POSTGRES_URL))
 bench: install
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk
@@ -62,6 +64,7 @@ bench: install
 	$(BIN)/python -m bench.surge --json bench/data/surge.json > /dev/null
 	$(BIN)/python -m bench.upstream --json bench/data/upstream.json
 	$(BIN)/python -m bench.tally5m $(if $(BENCH_PG),--postgres $(BENCH_PG)) --json bench/data/tally5m.json > /dev/null
+	$(if $(BENCH_PG),$(BIN)/python -m bench.multihost --postgres $(BENCH_PG) $(if $(BENCH_REDIS),--redis $(BENCH_REDIS)) --json bench/data/multihost.json,rm -f bench/data/multihost.json)
 	$(BIN)/python -m bench.profile officials > bench/data/profile-officials.txt
 	$(BIN)/python -m bench.profile confirm > bench/data/profile-confirm.txt
 	$(BIN)/python -m bench.report --micro bench/data/micro.txt > docs/performance.md

@@ -5,9 +5,13 @@ as ``advocacy serve`` (advocacy.serving.gunicorn_settings):
   cost, with nothing of ours);
 - ``write``: a Flask app answering ``POST /`` with a two-statement SQLite write (an INSERT of
   the posted token and an UPDATE of a counter) in a ``BEGIN IMMEDIATE`` transaction, on a WAL
-  file with synchronous=FULL: the least an acknowledged, durable, counted contact can cost.
+  file with synchronous=FULL: the least an acknowledged, durable, counted contact can cost;
+- ``pgwrite``: the same two statements in one transaction on PostgreSQL (psycopg, one
+  connection per thread, synchronous_commit as the server has it), for bench/multihost.py.
+  Its libpq URL comes from the environment variable BENCH_PGWRITE_URL (not the command line,
+  where ``ps`` would show the password); create its tables with ``create_pg_write_db``.
 
-    python -m bench.baselines bare|write --settings JSON [--db FILE]
+    python -m bench.baselines bare|write|pgwrite --settings JSON [--db FILE]
 
 ``--settings``: advocacy.serving.gunicorn_settings() as JSON, less its logger class (the
 access log goes to standard output, which bench/surge.py discards for every server).
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -64,6 +69,43 @@ def write_app(path: Path) -> Flask:
     return app
 
 
+PG_ACTIONS, PG_COUNTERS = "bench_write_actions", "bench_write_counters"
+
+
+def pg_write_app(url: str) -> Flask:
+    import psycopg
+
+    app = Flask("pgwrite")
+    local = threading.local()
+
+    def connection():
+        if not hasattr(local, "connection"):
+            local.connection = psycopg.connect(url, autocommit=True)  # BEGIN/COMMIT below
+        return local.connection
+
+    @app.post("/")
+    def write():
+        token = request.form.get("token", "")
+        db = connection()
+        with db.transaction():
+            db.execute(f"INSERT INTO {PG_ACTIONS} (token) VALUES (%s)", (token,))  # noqa: S608
+            db.execute(f"UPDATE {PG_COUNTERS} SET n = n + 1 WHERE id = 1")  # noqa: S608
+        return jsonify(ok=True), 201
+
+    return app
+
+
+def create_pg_write_db(url: str) -> None:
+    """The tables of ``pg_write_app`` in the database at ``url`` (a libpq URL), empty."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f"DROP TABLE IF EXISTS {PG_ACTIONS}, {PG_COUNTERS}")
+        db.execute(f"CREATE TABLE {PG_ACTIONS} (id BIGSERIAL PRIMARY KEY, token TEXT UNIQUE)")
+        db.execute(f"CREATE TABLE {PG_COUNTERS} (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
+        db.execute(f"INSERT INTO {PG_COUNTERS} (id, n) VALUES (1, 0)")  # noqa: S608
+
+
 def create_write_db(path: Path) -> None:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
@@ -93,7 +135,7 @@ class _Server:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.baselines")
-    parser.add_argument("which", choices=("bare", "write"))
+    parser.add_argument("which", choices=("bare", "write", "pgwrite"))
     parser.add_argument("--settings", required=True, help="gunicorn settings as JSON")
     parser.add_argument("--db", type=Path)
     args = parser.parse_args(argv)
@@ -101,6 +143,9 @@ def main(argv: list[str] | None = None) -> None:
     settings["proc_name"] = f"bench-{args.which}"
     if args.which == "bare":
         _Server(bare_app, settings).run()
+    elif args.which == "pgwrite":
+        url = os.environ["BENCH_PGWRITE_URL"]
+        _Server(lambda: pg_write_app(url), settings).run()
     else:
         _Server(lambda: write_app(args.db), settings).run()
 

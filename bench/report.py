@@ -104,6 +104,47 @@ def surge_table(surge: dict) -> list[str]:
     return rows
 
 
+def multihost_table(mh: dict) -> list[str]:
+    """The many-machines figures (bench/multihost.py): each run drives every host at once."""
+    f = mh["figures"]
+    rows = [
+        "| figure | ours, req/s (all hosts) | baseline (same gunicorn, as many copies), req/s "
+        "| ratio | goal (as on one machine) | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    names = {
+        f"officials-{mh['clients']}": (
+            f"cached officials page, {mh['clients']} clients",
+            "bare Flask JSON",
+            0.5,
+        ),
+        f"confirm-{mh['clients']}": (
+            f'"I have sent it" POST, {mh["clients"]} clients',
+            mh["write_baseline"],
+            0.6,
+        ),
+    }
+    for key, (label, baseline, goal) in names.items():
+        if key not in f:
+            continue
+        fig = f[key]
+        rows.append(
+            f"| {label} | {_range(fig['ours_rate'])}; p99 {fig['ours_p99_ms']['median']:,.0f} ms"
+            f"; errors {fig['ours_errors']} | {baseline} {_range(fig['baseline_rate'])}; p99 "
+            f"{fig['baseline_p99_ms']['median']:,.0f} ms; errors {fig['baseline_errors']} | "
+            f"{_pct(fig['ratio']['median'])} ({_pct(fig['ratio']['low'])}–"
+            f"{_pct(fig['ratio']['high'])}) | ≥ {_pct(goal)} | "
+            f"{'yes' if fig['ratio']['median'] >= goal else '**no**'} |"
+        )
+    c = mh["confirmations"]
+    rows.append(
+        f"| confirmations: rows stored / acknowledged (303) | {c['rows']:,} / "
+        f"{c['acknowledged']:,} | — | — | never fewer rows | "
+        f"{'yes' if c['never_fewer_rows'] else '**no**'} |"
+    )
+    return rows
+
+
 def upstream_section(up: dict) -> list[str]:
     """Upstream calls during a surge (bench/upstream.py), against the goal of one per code."""
     rows = [
@@ -199,6 +240,33 @@ def main(argv: list[str] | None = None) -> int:
             f"{c['acknowledged']:,}; contacts stored: {c['rows']:,} (the difference is the "
             "requests still in flight when wrk stopped, stored but never read by wrk; "
             "never fewer rows than acknowledgements).",
+            "",
+        ]
+    multihost_file = DATA / "multihost.json"
+    if multihost_file.exists():
+        mh = json.loads(multihost_file.read_text())
+        out += [
+            f"## Many machines: {mh['hosts']} app hosts on PostgreSQL and Redis "
+            "(bench/multihost.py)",
+            "",
+            f"`python -m bench.multihost --postgres URL [--redis URL]` (`make bench` with "
+            f"`BENCH_PG=URL`): {mh['hosts']} `advocacy serve` processes (each {mh['workers']} "
+            f"gthread workers × {mh['threads']} threads) on one fresh PostgreSQL database and "
+            "one Redis (rate limiter and lookup leases), against as many copies of each "
+            "baseline under the same gunicorn settings (the write baseline on the same "
+            "PostgreSQL database). Each run drives every host at once, one wrk -t2 per host, "
+            f"{mh['clients']} clients in all; {mh['seconds']:.0f} s per run, {mh['pairs']} "
+            "interleaved pairs: median (lowest–highest). A run's rate is the sum of its wrk "
+            "processes'; its p99 the highest of theirs. The hosts share this machine's "
+            f"{mh['cores']} cores (and with PostgreSQL, Redis and wrk): the figures show the "
+            "app's work per request against a shared database, not what separate machines "
+            "would add.",
+            "",
+            *multihost_table(mh),
+            "",
+            f"Tracebacks in the hosts' logs: {mh['server_tracebacks']}. Rows above "
+            "acknowledgements are requests still in flight when wrk stopped, stored but "
+            "never read by wrk.",
             "",
         ]
     upstream_file = DATA / "upstream.json"
