@@ -69,9 +69,6 @@ def write_app(path: Path) -> Flask:
     return app
 
 
-PG_ACTIONS, PG_COUNTERS = "bench_write_actions", "bench_write_counters"
-
-
 def pg_write_app(url: str) -> Flask:
     import psycopg
 
@@ -88,8 +85,8 @@ def pg_write_app(url: str) -> Flask:
         token = request.form.get("token", "")
         db = connection()
         with db.transaction():
-            db.execute(f"INSERT INTO {PG_ACTIONS} (token) VALUES (%s)", (token,))  # noqa: S608
-            db.execute(f"UPDATE {PG_COUNTERS} SET n = n + 1 WHERE id = 1")  # noqa: S608
+            db.execute("INSERT INTO bench_write_actions (token) VALUES (%s)", (token,))
+            db.execute("UPDATE bench_write_counters SET n = n + 1 WHERE id = 1")
         return jsonify(ok=True), 201
 
     return app
@@ -100,10 +97,10 @@ def create_pg_write_db(url: str) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as db:
-        db.execute(f"DROP TABLE IF EXISTS {PG_ACTIONS}, {PG_COUNTERS}")
-        db.execute(f"CREATE TABLE {PG_ACTIONS} (id BIGSERIAL PRIMARY KEY, token TEXT UNIQUE)")
-        db.execute(f"CREATE TABLE {PG_COUNTERS} (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
-        db.execute(f"INSERT INTO {PG_COUNTERS} (id, n) VALUES (1, 0)")  # noqa: S608
+        db.execute("DROP TABLE IF EXISTS bench_write_actions, bench_write_counters")
+        db.execute("CREATE TABLE bench_write_actions (id BIGSERIAL PRIMARY KEY, token TEXT UNIQUE)")
+        db.execute("CREATE TABLE bench_write_counters (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
+        db.execute("INSERT INTO bench_write_counters (id, n) VALUES (1, 0)")
 
 
 def create_write_db(path: Path) -> None:
