@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import responses
+from sqlalchemy import event
 
 from advocacy import create_app
 from advocacy.db import Database
@@ -108,6 +109,19 @@ def app(tmp_path):
 @pytest.fixture
 def db(app) -> Database:
     return app.extensions["advocacy_db"]
+
+
+@pytest.fixture
+def statements(db):
+    """The SQL statements the app runs while the test goes on (to show what is read once)."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

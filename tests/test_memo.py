@@ -3,8 +3,7 @@ saves is on the supporter's page at once."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from advocacy import campaigns
 from advocacy.civic.directory import TargetRow
@@ -12,18 +11,6 @@ from advocacy.memo import Memo
 from advocacy.models import Campaign
 
 from .conftest import DEMO_SLUG
-
-
-@pytest.fixture
-def statements(db):
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_the_campaign_is_read_once_for_many_pages(client, statements):

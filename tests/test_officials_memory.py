@@ -7,9 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 from html import unescape
 
-import pytest
-from sqlalchemy import event
-
 from advocacy.civic import cache as cache_module
 from advocacy.civic.cache import LookupCache
 from advocacy.civic.officials import LookupResult, Official
@@ -20,18 +17,6 @@ from .helpers import lookup
 
 CODE = "K1P5G4"
 OFFICIALS = f"/c/{DEMO_SLUG}/officials"
-
-
-@pytest.fixture
-def statements(db):
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_a_cached_officials_page_reads_nothing_from_the_database(client, represent, statements):
