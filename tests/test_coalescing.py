@@ -293,7 +293,7 @@ def test_a_lease_held_elsewhere_is_waited_for_and_an_expired_one_taken_over(tmp_
     answer = lookup()
     text = answer.get_data(as_text=True)
     assert answer.status_code == 503 and UNAVAILABLE in text
-    assert 0.5 < time.monotonic() - started < 3
+    assert 0.6 <= time.monotonic() - started < 3  # it waited all of the deadline
     assert represent.calls("K1P5G4") == 0
 
     # That process died: once its lease expired, the next lookup takes it over and calls.

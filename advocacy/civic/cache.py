@@ -234,9 +234,11 @@ class LookupCache:
                     finally:
                         self.leases.release(key, token)
                 # Another process is asking the upstream: its answer lands in the cache.
-                if time.monotonic() + delay > deadline:
+                # The last poll is at the deadline itself, so a waiter waits all of it.
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
                     return self._gave_up(key, not_before)
-                time.sleep(delay)
+                time.sleep(min(delay, remaining))
                 delay = min(delay * 1.5, POLL_MAX)
             return self._without_call(entry, now, not_before, self._failure(entry, now))
         finally:
