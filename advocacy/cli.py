@@ -102,17 +102,13 @@ def create_organizer_command(email: str, password_stdin: bool, update: bool) -> 
         click.echo(f"Organizer updated: {email.strip().lower()} (every earlier session ended)")
 
 
-@click.command("refresh-us-legislators")
-@click.argument("source", metavar="FILE_OR_URL")
-@with_appcontext
-def refresh_us_legislators_command(source: str) -> None:
-    """Replace the stored members of Congress with those of a congress-legislators file
-    (legislators-current.json or .yaml), or of its URL, downloaded only then. The official
-    one: https://unitedstates.github.io/congress-legislators/legislators-current.json"""
+def _refresh_us(source: str, refresh):
+    """A congress-legislators refresh from a file or its URL (downloaded only then, with the
+    app's HTTP settings); a file that cannot be read is a clear error, nothing changed."""
     config = current_app.config
     session = make_session(config) if source.startswith(("https://", "http://")) else None
     try:
-        records, skipped = us.refresh_legislators(
+        return refresh(
             database(),
             source,
             session,
@@ -121,6 +117,16 @@ def refresh_us_legislators_command(source: str) -> None:
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@click.command("refresh-us-legislators")
+@click.argument("source", metavar="FILE_OR_URL")
+@with_appcontext
+def refresh_us_legislators_command(source: str) -> None:
+    """Replace the stored members of Congress with those of a congress-legislators file
+    (legislators-current.json or .yaml), or of its URL, downloaded only then. The official
+    one: https://unitedstates.github.io/congress-legislators/legislators-current.json"""
+    records, skipped = _refresh_us(source, us.refresh_legislators)
     senators = sum(1 for record in records if record.chamber == "sen")
     click.echo(
         f"Stored {len(records)} members of Congress ({senators} senators, "
@@ -443,18 +449,7 @@ def refresh_us_district_offices_command(source: str) -> None:
     downloaded only then. Letters by post then go to the office nearest the supporter's
     address. The official one:
     https://unitedstates.github.io/congress-legislators/legislators-district-offices.json"""
-    config = current_app.config
-    session = make_session(config) if source.startswith(("https://", "http://")) else None
-    try:
-        records, skipped = us.refresh_district_offices(
-            database(),
-            source,
-            session,
-            timeout=max(config["HTTP_TIMEOUT"], 30.0),
-            max_bytes=config["US_LEGISLATORS_MAX_BYTES"],
-        )
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+    records, skipped = _refresh_us(source, us.refresh_district_offices)
     members = len({record.bioguide_id for record in records})
     click.echo(f"Stored {len(records)} district offices of {members} members from {source}.")
     if skipped:
