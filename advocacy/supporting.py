@@ -184,6 +184,17 @@ class Composed:
     mailto_subject_only: str  # the address and subject only, for a letter too long
     proof: str
 
+    def page(self) -> dict[str, Any]:
+        """What a send page shows of the letter (the public and the embedded one)."""
+        return {
+            "untouched": self.untouched,
+            "subject": self.subject,
+            "body": self.body,
+            "mailto": self.mailto,
+            "mailto_subject_only": self.mailto_subject_only,
+            "method": self.method,
+        }
+
 
 def officials_changed(campaign: Campaign) -> datetime | None:
     """When the campaign's officials last changed (an election; the organizer sets the day):

@@ -270,12 +270,7 @@ def review(slug: str, key: str):
         "embed/send.html",
         found,
         official=resolved.official,
-        untouched=composed.untouched,
-        subject=composed.subject,
-        body=composed.body,
-        mailto=composed.mailto,
-        mailto_subject_only=composed.mailto_subject_only,
-        method=composed.method,
+        **composed.page(),
         form=confirm,
         lookup=lookup,
     )

@@ -375,12 +375,7 @@ def _send_page(resolved: Resolved, token: str, name: str, composed: Composed):
         campaign=resolved.campaign,
         official=resolved.official,
         letter_language=resolved.version.language if resolved.version else language(),
-        untouched=composed.untouched,
-        subject=composed.subject,
-        body=composed.body,
-        mailto=composed.mailto,
-        mailto_subject_only=composed.mailto_subject_only,
-        method=composed.method,
+        **composed.page(),
         form=confirm,
         delivery_form=deliver,
     )
