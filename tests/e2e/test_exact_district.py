@@ -34,33 +34,43 @@ def _upstream(request: Request) -> Response:
         "/representatives/": "represent/point-G6G1B2-beauce.json",
         "/search": "geocoder/nominatim-search-thetford-mines.json",
     }
-    name = files.get(request.path)
+    return _fixture(request, files.get(request.path))
+
+
+def _fixture(request: Request, name: str | None) -> Response:
+    """The stub's answer: the fixture file ``name`` as JSON, or a 404."""
     if request.method != "GET" or name is None:
         return Response(json.dumps({"error": "Not Found"}), 404, mimetype="application/json")
     return Response((FIXTURES / name).read_bytes(), mimetype="application/json")
 
 
-@pytest.fixture
-def exact_app(tmp_path: Path, upstream) -> Iterator[LiveApp]:
-    stub = _Served(_upstream)
+def _live(tmp_path: Path, stub_app, provider_urls: tuple[str, ...], prepare) -> Iterator[LiveApp]:
+    """The app served on loopback, its providers and the geocoder pointed at the stub
+    ``stub_app``, its data made by ``prepare(app)``."""
+    stub = _Served(stub_app)
+    urls = dict.fromkeys(provider_urls, stub.url)
     app = create_app(
         test_config(
-            tmp_path,
-            REPRESENT_URL=stub.url,
-            GEOCODER_URL=stub.url,
-            GEOCODER_INTERVAL=0.0,
-            MIN_FILL_SECONDS=1.0,
+            tmp_path, **urls, GEOCODER_URL=stub.url, GEOCODER_INTERVAL=0.0, MIN_FILL_SECONDS=1.0
         )
     )
-    runner = app.test_cli_runner()
-    for command in (["init-db"], ["seed-demo"]):
-        result = runner.invoke(args=command)
-        assert result.exit_code == 0, result.output
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    prepare(app)
     served = _Served(app)
     yield LiveApp(app, served.url, stub.url)
     served.stop()
     stub.stop()
     app.extensions["advocacy_db"].engine.dispose()
+
+
+@pytest.fixture
+def exact_app(tmp_path: Path, upstream) -> Iterator[LiveApp]:
+    def seed(app) -> None:
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+
+    yield from _live(tmp_path, _upstream, ("REPRESENT_URL",), seed)
 
 
 def settle(live, tab, slug: str, code: str, address: str, kept: str, dropped: str) -> None:
@@ -129,32 +139,15 @@ def _uk_upstream(request: Request) -> Response:
         "Orpington",
     ):
         name = f"uk/members-constituency-search-{args['searchText']}.json"
-    if request.method != "GET" or name is None:
-        return Response(json.dumps({"error": "Not Found"}), 404, mimetype="application/json")
-    return Response((FIXTURES / name).read_bytes(), mimetype="application/json")
+    return _fixture(request, name)
 
 
 @pytest.fixture
 def uk_app(tmp_path: Path, upstream) -> Iterator[LiveApp]:
-    stub = _Served(_uk_upstream)
-    app = create_app(
-        test_config(
-            tmp_path,
-            UK_POSTCODES_URL=stub.url,
-            UK_MEMBERS_URL=stub.url,
-            GEOCODER_URL=stub.url,
-            GEOCODER_INTERVAL=0.0,
-            MIN_FILL_SECONDS=1.0,
-        )
-    )
-    result = app.test_cli_runner().invoke(args=["init-db"])
-    assert result.exit_code == 0, result.output
-    make_gb_campaign(app.extensions["advocacy_db"], tmp_path / "uk-campaign")
-    served = _Served(app)
-    yield LiveApp(app, served.url, stub.url)
-    served.stop()
-    stub.stop()
-    app.extensions["advocacy_db"].engine.dispose()
+    def campaign(app) -> None:
+        make_gb_campaign(app.extensions["advocacy_db"], tmp_path / "uk-campaign")
+
+    yield from _live(tmp_path, _uk_upstream, ("UK_POSTCODES_URL", "UK_MEMBERS_URL"), campaign)
 
 
 def test_the_street_address_settles_a_uk_outward_code(uk_app, tab_nojs):
