@@ -190,15 +190,7 @@ class RepresentProvider:
             response = http.get_json(self.session, url, self.timeout)
         if response.status_code == 404:
             raise PostcodeNotFound(postcode)
-        if response.status_code != 200:
-            raise UpstreamUnavailable(
-                f"Represent answered {response.status_code}",
-                retry_after=http.parse_retry_after(response.headers.get("Retry-After")),
-            )
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise UpstreamUnavailable("Represent answered malformed JSON") from exc
+        data = _body(response)
         return parse_postcode(data, postcode)
 
     def lookup_address(self, postcode: str, address: str) -> LookupResult:
@@ -213,16 +205,22 @@ class RepresentProvider:
                 self.timeout,
                 params={"point": f"{lat:.6f},{lng:.6f}", "limit": "200"},
             )
-        if response.status_code != 200:
-            raise UpstreamUnavailable(
-                f"Represent answered {response.status_code}",
-                retry_after=http.parse_retry_after(response.headers.get("Retry-After")),
-            )
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise UpstreamUnavailable("Represent answered malformed JSON") from exc
+        data = _body(response)
         return parse_point(data, postcode)
+
+
+def _body(response) -> Any:
+    """Represent's JSON body of a 200; any other status or malformed JSON is the upstream
+    being unavailable (with its Retry-After, if it gave one)."""
+    if response.status_code != 200:
+        raise UpstreamUnavailable(
+            f"Represent answered {response.status_code}",
+            retry_after=http.parse_retry_after(response.headers.get("Retry-After")),
+        )
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise UpstreamUnavailable("Represent answered malformed JSON") from exc
 
 
 def parse_point(data: Any, postcode: str) -> LookupResult:
