@@ -130,10 +130,9 @@ class ConfirmSentForm(FlaskForm):
     )
 
 
-class DeliverForm(FlaskForm):
-    """ "Send it for me": the supporter's address, and the letter the server composed (signed)."""
-
-    email = EmailField(
+def required_email() -> EmailField:
+    """A supporter's email address, required: for "send it for me" and "my data"."""
+    return EmailField(
         _l("Your email address"),
         validators=[
             DataRequired(_l("Please enter your email address.")),
@@ -142,6 +141,12 @@ class DeliverForm(FlaskForm):
         ],
         render_kw={"autocomplete": "email"},
     )
+
+
+class DeliverForm(FlaskForm):
+    """ "Send it for me": the supporter's address, and the letter the server composed (signed)."""
+
+    email = required_email()
     letter = HiddenField(validators=[DataRequired()])
     postcode = HiddenField(validators=[DataRequired()])
     token = HiddenField(validators=[DataRequired()])

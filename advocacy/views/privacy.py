@@ -9,26 +9,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import HiddenField, StringField
 
 from .. import delivery, mail, notices, privacy
 from ..db import database
 from ..extensions import limiter, supporter_path
+from .forms import required_email
 
 bp = Blueprint("privacy", __name__)
 
 
 class MyDataForm(FlaskForm):
-    email = EmailField(
-        _l("Your email address"),
-        validators=[
-            DataRequired(_l("Please enter your email address.")),
-            Email(_l("Please enter a valid email address."), check_deliverability=False),
-            Length(max=254),
-        ],
-        render_kw={"autocomplete": "email"},
-    )
+    email = required_email()
     started = HiddenField()
     website = StringField(
         _l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
