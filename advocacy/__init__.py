@@ -16,7 +16,15 @@ from .civic.budget import GuardedProvider, UpstreamGuard
 from .civic.cache import LookupCache
 from .db import Database
 from .delivery import secret_bytes
-from .extensions import Services, babel, csrf, html_lang, limiter, login_manager
+from .extensions import (
+    Services,
+    babel,
+    csrf,
+    html_lang,
+    limiter,
+    login_manager,
+    skip_limit_checks,
+)
 from .mail import mailto_link
 from .markup import render_markdown
 from .sessions import EncryptedSessionInterface
@@ -149,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
 
     security.guard_requests(app)  # before any route: bounded <int:...>, bad Host -> 400
     app.register_blueprint(public.bp)
+    skip_limit_checks(app, public.UNLIMITED_PAGES)  # issue 13: GET pages no limit counts
     app.register_blueprint(admin.bp)
     app.register_blueprint(deliver.bp)
     app.register_blueprint(statement_views.bp)

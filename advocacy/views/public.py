@@ -204,29 +204,14 @@ def lookup(slug: str):
     return redirect(url_for(".officials", slug=campaign.slug), code=303)
 
 
-# Pages that no rate limit counts (every limit is on a form's POST): Flask-Limiter's check
-# of each request, which finds no limit for them (a twentieth of the cached officials page's
-# time under load), is skipped for them (issue 13).
+# Pages that no rate limit counts (every limit is on a form's POST): Flask-Limiter's check of
+# each request is skipped for them (extensions.skip_limit_checks, called by create_app).
 UNLIMITED_PAGES = frozenset({"public.index", "public.campaign", "public.officials"})
 
 
 @bp.record_once
 def _set_up(state) -> None:
-    app = state.app
-    app.extensions["advocacy_pages"] = memo.Rendered()
-    checks = app.before_request_funcs.setdefault(None, [])
-    for index, check in enumerate(checks):
-        if check == limiter._check_request_limit:  # registered by limiter.init_app
-            checks[index] = _limits_unless_unlimited(check)
-
-
-def _limits_unless_unlimited(check):
-    def limits():
-        if request.method in ("GET", "HEAD") and request.endpoint in UNLIMITED_PAGES:
-            return None
-        return check()
-
-    return limits
+    state.app.extensions["advocacy_pages"] = memo.Rendered()
 
 
 def _extra_key(extra: dict) -> tuple:
